@@ -1,0 +1,125 @@
+"""Configuration classes; every value comes from the environment (or an optional .env)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+load_dotenv(ROOT / ".env")
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    PORT = _int("PORT", 5000)
+    BASE_URL = os.environ.get("BASE_URL")
+    TICKET_SIGNING_KEY_FILE = os.environ.get("TICKET_SIGNING_KEY_FILE", str(INSTANCE / "ticket-signing-key.pem"))
+    #: JSON object {key id: PEM or base64 raw public key} of retired signing keys.
+    TICKET_VERIFY_KEYS = json.loads(os.environ.get("TICKET_VERIFY_KEYS") or "{}")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "eventapp <noreply@localhost>")
+    #: Where the console transport keeps a copy of each mail (development).
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "mail"))
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    REGISTRATION_CONFIRM_EMAIL = _bool("REGISTRATION_CONFIRM_EMAIL", True)
+    #: Minutes between two mails to one address about one event when someone registers again.
+    RESEND_INTERVAL_MINUTES = _int("RESEND_INTERVAL_MINUTES", 5)
+    PRIVACY_CONSENT_VERSION = os.environ.get("PRIVACY_CONSENT_VERSION", "2026-11")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "30 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
+    WORKER_INTERVAL_SECONDS = _int("WORKER_INTERVAL_SECONDS", 2)
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    WTF_CSRF_TIME_LIMIT = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT")  # "smtp" or "console"; default: smtp when MAIL_SERVER is set
+
+    @classmethod
+    def finalize(cls, settings: dict) -> None:
+        """Derive settings that depend on others."""
+        if not settings.get("MAIL_TRANSPORT"):
+            settings["MAIL_TRANSPORT"] = "smtp" if settings.get("MAIL_SERVER") else "console"
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = False
+
+    @classmethod
+    def finalize(cls, settings: dict) -> None:
+        super().finalize(settings)
+        settings["SECRET_KEY"] = settings.get("SECRET_KEY") or "dev-only-insecure-secret"
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{INSTANCE / 'eventapp.sqlite'}"
+        if not settings.get("BASE_URL"):
+            settings["BASE_URL"] = f"http://127.0.0.1:{settings['PORT']}"
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    BASE_URL = "http://localhost"
+    RATELIMIT_ENABLED = True
+    MAIL_TRANSPORT = "smtp"
+
+    @classmethod
+    def finalize(cls, settings: dict) -> None:
+        super().finalize(settings)
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{INSTANCE / 'testing.sqlite'}"
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BASE_URL", "MAIL_SERVER")
+
+    @classmethod
+    def finalize(cls, settings: dict) -> None:
+        super().finalize(settings)
+        names = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
+        missing = [names.get(key, key) for key in cls.REQUIRED if not settings.get(key)]
+        if not Path(settings["TICKET_SIGNING_KEY_FILE"]).is_file():
+            missing.append("TICKET_SIGNING_KEY_FILE")
+        if missing:
+            raise RuntimeError("Production configuration is missing: " + ", ".join(missing))
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

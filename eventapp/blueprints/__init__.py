@@ -1,0 +1,11 @@
+"""Blueprint registry: one blueprint per feature."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventapp.blueprints import errors
+
+    errors.init_app(app)

@@ -1,0 +1,114 @@
+"""App-wide error handlers: the JSON error format under /api/, translated HTML pages elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from eventapp.services.errors import DomainError
+
+#: HTTP status → stable API error code (DESIGN §5).
+CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in."),
+    403: _l("You are not allowed to do this."),
+    404: _l("This page does not exist."),
+    405: _l("This method is not allowed here."),
+    410: _l("This link is no longer valid."),
+    413: _l("The request is too large."),
+    415: _l("Please send JSON (Content-Type: application/json)."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("The service is temporarily unavailable. Please try again shortly."),
+}
+
+#: Domain error code → message shown to people, in their language.
+DOMAIN_MESSAGES = {
+    "validation_error": _l("Please check your input."),
+    "not_found": _l("This page does not exist."),
+    "registration_not_open": _l("Registration for this event has not opened yet."),
+    "registration_closed": _l("Registration for this event is closed."),
+    "event_cancelled": _l("This event has been cancelled."),
+    "mode_not_offered": _l("This event does not offer the chosen way of taking part."),
+    "link_expired": _l(
+        "This link has expired: the registration was not confirmed within 24 hours. Please register again."
+    ),
+    "invalid_state": _l("This is not possible for your registration in its current state."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
+    """The one JSON error shape: ``{"error": {"code", "message", "fields"}}``."""
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    return response
+
+
+def domain_message(error: DomainError) -> str:
+    """A person-facing, translated message for a domain error."""
+    return str(DOMAIN_MESSAGES.get(error.code, error.message))
+
+
+def error_page(status: int, message: str) -> Response:
+    return make_response(render_template("errors/error.html", status=status, message=message), status)
+
+
+def handle_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    if wants_json():
+        message = str(HTTP_MESSAGES.get(status, error.name))
+        response = api_error(status, CODES.get(status, "error"), message)
+    else:
+        response = error_page(status, str(HTTP_MESSAGES.get(status, error.name)))
+    if status in (429, 503):
+        headers = dict(error.get_headers())
+        response.headers["Retry-After"] = headers.get("Retry-After", "60")
+    return response
+
+
+def handle_csrf(error: CSRFError) -> Response:
+    if wants_json():
+        return api_error(400, "csrf_failed", _("The security token is missing or expired. Please reload the page."))
+    return error_page(400, _("The form has expired or was already sent. Please reload the page and try again."))
+
+
+def handle_domain(error: DomainError) -> Response:
+    if wants_json():
+        return api_error(error.status, error.code, error.message, error.fields)
+    return error_page(error.status, domain_message(error))
+
+
+def handle_500(error: Exception) -> Response:
+    if wants_json():
+        return api_error(500, "internal_error", str(HTTP_MESSAGES[500]))
+    return error_page(500, str(HTTP_MESSAGES[500]))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DomainError, handle_domain)
+    app.register_error_handler(500, handle_500)

@@ -1,0 +1,42 @@
+"""Language negotiation: ?lang (remembered in a cookie) → person's language → Accept-Language → German."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask.wrappers import Response
+
+LANG_COOKIE = "lang"
+
+
+def _supported() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """Pick the locale of the current request (DESIGN §5)."""
+    supported = _supported()
+    asked = request.args.get("lang")
+    if asked in supported:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in supported:
+        return cookie
+    person_language = g.get("person_language")
+    if person_language in supported:
+        return person_language
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _remember_language(response: Response) -> Response:
+    asked = request.args.get("lang")
+    if asked in _supported() and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_remember_language)
