@@ -6,4 +6,6 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    pass
+    from eventapp.commands.keys import create_signing_key
+
+    app.cli.add_command(create_signing_key)
