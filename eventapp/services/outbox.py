@@ -42,7 +42,12 @@ def enqueue(
 
 
 def recently_mailed(
-    session: Session, *, to_address: str, event_id: int | None, since: datetime, series_registration_id: int | None = None
+    session: Session,
+    *,
+    to_address: str,
+    event_id: int | None,
+    since: datetime,
+    series_registration_id: int | None = None,
 ) -> bool:
     """Whether a mail went (or is going) to this address about this event since ``since``.
 
@@ -61,3 +66,113 @@ def recently_mailed(
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after ``attempts`` failures: 30 s doubling, at most an hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+#: A message still ``sending`` this long after it was claimed belongs to a worker that died mid-send.
+STUCK_AFTER = timedelta(minutes=10)
+#: ``last_error`` is shown to organizers; keep it readable.
+MAX_ERROR_LENGTH = 2000
+
+_DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRY)
+
+
+def recover_stuck(session: Session, *, now: datetime, stuck_after: timedelta = STUCK_AFTER) -> list[OutboxMessage]:
+    """Put messages back in the queue whose worker died while sending them.
+
+    A claim stamps ``next_attempt_at`` with the end of its lease (claim time +
+    ``stuck_after``), so a row still ``sending`` after that moment was abandoned.
+    It may or may not have reached the server; sending it again (with the same
+    Message-ID) is better than losing it.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .with_for_update(skip_locked=True)
+    )
+    stuck = list(session.scalars(query))
+    for message in stuck:
+        message.status = OutboxStatus.RETRY
+        message.attempts += 1
+        message.next_attempt_at = now
+        message.last_error = "The worker stopped while sending this message; it is sent again."
+    session.flush()
+    return stuck
+
+
+def claim_due(
+    session: Session, *, now: datetime, limit: int, stuck_after: timedelta = STUCK_AFTER
+) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages for this worker and mark them ``sending``.
+
+    Safe with several worker processes: PostgreSQL skips rows another worker has
+    locked (``FOR UPDATE SKIP LOCKED``); on SQLite the ``BEGIN IMMEDIATE``
+    transaction already serialises claims. The caller commits right after, so
+    the claim is visible before any mail goes out. Abandoned ``sending`` rows are
+    recovered first.
+    """
+    recover_stuck(session, now=now, stuck_after=stuck_after)
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(_DUE_STATUSES), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(session.scalars(query))
+    for message in claimed:
+        message.status = OutboxStatus.SENDING
+        # The lease: after this moment recover_stuck() may hand the row to another worker.
+        message.next_attempt_at = now + stuck_after
+    session.flush()
+    return claimed
+
+
+def release(message: OutboxMessage, *, next_attempt_at: datetime) -> None:
+    """Give back a claimed message untried, due again at ``next_attempt_at``.
+
+    Used when a pass stops because the server is down: the rest of the batch waits
+    as long as the message that found the outage, without counting an attempt.
+    """
+    message.status = OutboxStatus.RETRY if message.attempts else OutboxStatus.QUEUED
+    message.next_attempt_at = next_attempt_at
+
+
+def mark_sent(message: OutboxMessage, *, now: datetime) -> None:
+    """The server accepted the message."""
+    message.attempts += 1
+    message.status = OutboxStatus.SENT
+    message.sent_at = now
+    message.last_error = ""
+
+
+def mark_retry(message: OutboxMessage, error: str, *, now: datetime, max_attempts: int | None) -> None:
+    """A temporary failure: try again after ``backoff()``; give up after ``max_attempts`` tries.
+
+    ``max_attempts=None`` never gives up (used while the server is unreachable, so
+    an outage of any length loses nothing).
+    """
+    message.attempts += 1
+    message.last_error = _trim(error)
+    if max_attempts is not None and message.attempts >= max_attempts:
+        message.status = OutboxStatus.FAILED
+        return
+    message.status = OutboxStatus.RETRY
+    message.next_attempt_at = now + backoff(message.attempts)
+
+
+def mark_failed(message: OutboxMessage, error: str, *, attempted: bool = True) -> None:
+    """A permanent failure (5xx rejection, unrenderable message): no more tries.
+
+    ``last_error`` stays for organizers to see. ``attempted=False`` when nothing
+    was handed to the server (e.g. rendering failed).
+    """
+    if attempted:
+        message.attempts += 1
+    message.status = OutboxStatus.FAILED
+    message.last_error = _trim(error)
+
+
+def _trim(error: str) -> str:
+    error = " ".join(error.split())
+    return error if len(error) <= MAX_ERROR_LENGTH else error[: MAX_ERROR_LENGTH - 1] + "…"
