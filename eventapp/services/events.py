@@ -1,0 +1,208 @@
+"""Changing events (write side): create, reschedule, set capacities, cancel.
+
+Attendees hold calendar entries and tickets for an event, so every change that
+matters to them raises the event's ``sequence`` (the iCalendar SEQUENCE) and
+tells each of them by mail, in the transaction of the change. The calendar
+feature renders those same outbox messages as invitation updates, so there is
+exactly one function per kind of change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import EllipsisType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eventapp.models import (
+    CancelReason,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.models.registration import ACTIVE_STATUSES
+from eventapp.services import outbox, registration
+from eventapp.services.errors import EventCancelled, ValidationError
+
+#: Fields whose change is announced to confirmed attendees (and raises ``sequence``).
+ATTENDEE_FIELDS = ("starts_at", "ends_at", "venue", "address")
+MAX_VENUE = 200
+MAX_ADDRESS = 300
+MAX_CANCEL_MESSAGE = 2000
+
+
+def _check_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationError(f"{name} needs a time zone.", fields={name: "invalid"})
+
+
+def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
+    _check_aware("starts_at", starts_at)
+    _check_aware("ends_at", ends_at)
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError("The event must end after it starts.", fields={"ends_at": "before_start"})
+
+
+def _check_capacity(name: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be a whole number of at least 0.", fields={name: "invalid"})
+
+
+def _check_text(name: str, value: str, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be text.", fields={name: "invalid"})
+    value = " ".join(value.split())
+    if len(value) > max_length:
+        raise ValidationError(f"{name} is too long.", fields={name: "too_long"})
+    return value
+
+
+def _raised(old: int | None, new: int | None) -> bool:
+    """Whether seats were added (None = unlimited)."""
+    if old is None:
+        return False
+    return new is None or new > old
+
+
+def create_event(session: Session, *, now: datetime, **fields: Any) -> Event:
+    """Add an event after checking its times and capacities (demo data, later the organizer area)."""
+    _check_times(fields["starts_at"], fields.get("ends_at"))
+    _check_capacity("capacity_on_site", fields.get("capacity_on_site"))
+    _check_capacity("capacity_online", fields.get("capacity_online"))
+    event = Event(**fields)
+    event.created_at = now
+    event.updated_at = now
+    session.add(event)
+    session.flush()
+    return event
+
+
+def update_event(
+    session: Session,
+    event: Event,
+    *,
+    now: datetime,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    venue: str | None = None,
+    address: str | None = None,
+    capacity_on_site: int | None | EllipsisType = ...,
+    capacity_online: int | None | EllipsisType = ...,
+) -> Event:
+    """Reschedule, move or resize an event and tell its confirmed attendees.
+
+    ``None`` (or ``...`` for capacities, where None means unlimited) leaves a field
+    as it is. Moving only the start keeps the event's duration. When a time or the
+    place changes, ``sequence`` is raised and every confirmed registration gets an
+    ``event_updated`` mail; added seats go to the waiting lists at once, in this
+    transaction. Lowering a capacity never takes a seat away from anyone.
+    """
+    if event.status is EventStatus.CANCELLED:
+        raise EventCancelled()
+    _check_aware("starts_at", starts_at)
+    _check_aware("ends_at", ends_at)
+    capacities: dict[str, int | None] = {}
+    if capacity_on_site is not ...:
+        _check_capacity("capacity_on_site", capacity_on_site)
+        capacities["capacity_on_site"] = capacity_on_site
+    if capacity_online is not ...:
+        _check_capacity("capacity_online", capacity_online)
+        capacities["capacity_online"] = capacity_online
+    new_venue = _check_text("venue", venue, MAX_VENUE) if venue is not None else None
+    new_address = _check_text("address", address, MAX_ADDRESS) if address is not None else None
+
+    # Under the event's lock (after overdue rows expired), so that nobody confirms
+    # unseen and seats are decided on current numbers.
+    event = registration.prepare_event(session, event, now=now)
+    if event.status is EventStatus.CANCELLED:
+        raise EventCancelled()
+    if starts_at is not None and ends_at is None and event.ends_at is not None:
+        ends_at = event.ends_at + (starts_at - event.starts_at)
+    wanted = {
+        "starts_at": starts_at if starts_at is not None else event.starts_at,
+        "ends_at": ends_at if ends_at is not None else event.ends_at,
+        "venue": new_venue if new_venue is not None else event.venue,
+        "address": new_address if new_address is not None else event.address,
+    }
+    _check_times(wanted["starts_at"], wanted["ends_at"])
+    capacities = {name: value for name, value in capacities.items() if value != getattr(event, name)}
+    raised = any(_raised(getattr(event, name), value) for name, value in capacities.items())
+    for name, value in capacities.items():
+        setattr(event, name, value)
+
+    changed = [name for name in ATTENDEE_FIELDS if getattr(event, name) != wanted[name]]
+    for name in changed:
+        setattr(event, name, wanted[name])
+    if changed or capacities:
+        event.updated_at = now
+    session.flush()
+
+    if changed:
+        event.sequence += 1
+        session.flush()
+        for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
+            _mail(session, confirmed, "event_updated", now=now, changed=changed)
+    if raised:
+        registration.promote(session, event, now=now)
+    return event
+
+
+def cancel_event(session: Session, event: Event, *, now: datetime, message: str = "") -> Event:
+    """Call the event off: every active registration ends and everyone who confirmed
+    their address is told, with the organizer's ``message``.
+
+    Nobody is promoted (there is nothing left to promote to) and the registrations
+    get no separate "cancelled" mail: the ``event_cancelled`` mail says it all.
+    """
+    message = (message or "").strip()
+    if len(message) > MAX_CANCEL_MESSAGE:
+        raise ValidationError("The message is too long.", fields={"message": "too_long"})
+    event = session.execute(
+        select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if event.status is EventStatus.CANCELLED:
+        raise EventCancelled()
+    event.status = EventStatus.CANCELLED
+    event.sequence += 1
+    event.cancel_message = message
+    event.updated_at = now
+    for active in _registrations(session, event, ACTIVE_STATUSES):
+        told = active.email_confirmed_at is not None
+        active.status = RegistrationStatus.CANCELLED
+        active.cancel_reason = CancelReason.EVENT_CANCELLED
+        active.cancelled_at = now
+        active.expires_at = None
+        active.waiting_for = None
+        active.waiting_since = None
+        session.flush()
+        if told:
+            _mail(session, active, "event_cancelled", now=now, message=message)
+    session.flush()
+    return event
+
+
+def _registrations(session: Session, event: Event, statuses: tuple[RegistrationStatus, ...]) -> list[Registration]:
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status.in_(statuses))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def _mail(session: Session, reg: Registration, kind: str, *, now: datetime, **context: Any) -> None:
+    outbox.enqueue(
+        session,
+        kind,
+        to_address=reg.person.email,
+        now=now,
+        locale=reg.locale,
+        registration=reg,
+        context=context,
+    )
