@@ -1,0 +1,113 @@
+"""``flask update-event`` and ``flask cancel-event``: organizer changes from the shell.
+
+Both go through the events service, so registrants are told exactly as when the
+change is made anywhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import Event, OutboxMessage, utcnow
+from eventapp.services import events as event_service
+from eventapp.services.errors import DomainError
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def parse_when(value: str, option: str) -> datetime:
+    """ISO 8601 with an offset, or a naive local time meaning Europe/Berlin; returns UTC."""
+    text = value.strip()
+    example = "e.g. 2027-11-18T10:00 or 2027-11-18T10:00+01:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.ClickException(f"{option}: {value!r} is not an ISO 8601 date and time ({example})") from None
+    if len(text) <= 10:  # a date without a time
+        raise click.ClickException(f"{option}: {value!r} has no time of day ({example})")
+    if parsed.tzinfo is None:
+        aware = parsed.replace(tzinfo=BERLIN)
+        if aware.astimezone(UTC).astimezone(BERLIN).replace(tzinfo=None) != parsed:
+            raise click.ClickException(f"{option}: {value!r} does not exist in Europe/Berlin (clocks go forward)")
+        parsed = aware
+    return parsed.astimezone(UTC)
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"Unknown event {slug!r}")
+    return event
+
+
+def _berlin(moment: datetime | None) -> str:
+    return moment.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
+
+
+@click.command("update-event")
+@click.argument("event_slug")
+@click.option("--starts-at", help="New start, ISO 8601 (without offset: Europe/Berlin). Keeps the duration.")
+@click.option("--ends-at", help="New end, ISO 8601 (without offset: Europe/Berlin).")
+@click.option("--venue", help="New venue.")
+@with_appcontext
+def update_event_command(event_slug: str, starts_at: str | None, ends_at: str | None, venue: str | None) -> None:
+    """Reschedule or move an event; confirmed registrants are told by mail."""
+    if starts_at is None and ends_at is None and venue is None:
+        raise click.ClickException("Nothing to update: give --starts-at, --ends-at and/or --venue")
+    new_start = parse_when(starts_at, "--starts-at") if starts_at is not None else None
+    new_end = parse_when(ends_at, "--ends-at") if ends_at is not None else None
+    event = _event(event_slug)
+    now = utcnow()
+    sequence = event.sequence
+    try:
+        event = event_service.update_event(
+            db.session, event, now=now, starts_at=new_start, ends_at=new_end, venue=venue
+        )
+        notified = db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.kind == "event_updated",
+                OutboxMessage.created_at == now,
+            )
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Cannot update {event_slug!r}: {exc.message}") from exc
+    if event.sequence == sequence:
+        click.echo(f"Nothing changed for {event.slug!r}.")
+        return
+    click.echo(
+        f"Updated {event.slug!r}: {_berlin(event.starts_at)} – {_berlin(event.ends_at)}, venue {event.venue!r}; "
+        f"sequence {event.sequence}; {notified} registrant(s) notified."
+    )
+
+
+@click.command("cancel-event")
+@click.argument("event_slug")
+@click.option("--message", default="", help="Message to the registrants (why, what next).")
+@with_appcontext
+def cancel_event_command(event_slug: str, message: str) -> None:
+    """Cancel an event; every registration ends and registrants are told by mail."""
+    event = _event(event_slug)
+    now = utcnow()
+    try:
+        event = event_service.cancel_event(db.session, event, now=now, message=message)
+        notified = db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.kind == "event_cancelled",
+                OutboxMessage.created_at == now,
+            )
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Cannot cancel {event_slug!r}: {exc.message}") from exc
+    click.echo(f"Cancelled {event.slug!r}; {notified} registrant(s) notified.")
