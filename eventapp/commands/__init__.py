@@ -9,3 +9,10 @@ def register_commands(app: Flask) -> None:
     from eventapp.commands.keys import create_signing_key
 
     app.cli.add_command(create_signing_key)
+
+    from eventapp.commands.demo import demo_data_command
+    from eventapp.commands.events import cancel_event_command, update_event_command
+
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(update_event_command)
+    app.cli.add_command(cancel_event_command)
