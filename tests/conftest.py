@@ -15,6 +15,7 @@ from eventapp import create_app
 from eventapp.extensions import db as _db
 from eventapp.extensions import limiter
 from tests import factories
+from tests.smtp_server import SMTPServer
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -101,3 +102,42 @@ def make(session: Session) -> factories.Factories:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+_MAIL_SETTINGS = (
+    "MAIL_TRANSPORT",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_TIMEOUT",
+)
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[SMTPServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 with the app's MAIL_* settings pointing at it.
+
+    ``smtp_server.messages`` are the received mails (parsed); ``fail_temporarily(address)``,
+    ``reject(address)``, ``stop()`` and ``start()`` script failures (see tests/smtp_server.py).
+    """
+    server = SMTPServer()
+    server.start()
+    saved = {key: app.config.get(key) for key in _MAIL_SETTINGS}
+    app.config.update(
+        MAIL_TRANSPORT="smtp",
+        MAIL_SERVER=server.host,
+        MAIL_PORT=server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_TIMEOUT=5,
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+        app.config.update(saved)
