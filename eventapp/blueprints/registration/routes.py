@@ -1,0 +1,393 @@
+"""Registration pages: the form, "check your inbox", and the pages behind the manage link.
+
+Links that arrive by mail (confirm, cancel, switch) open a page with one button;
+only that button's POST (with CSRF) changes anything, so mail gateways that
+prefetch links do no harm (DESIGN §3). Every POST runs one service call, commits,
+and redirects (303) to a page that can be reloaded safely.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.wrappers import Response
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from eventapp.blueprints.errors import domain_message
+from eventapp.blueprints.registration.forms import RegistrationForm, build_form
+from eventapp.extensions import db, limiter
+from eventapp.keys import current_keyring
+from eventapp.models import Event, EventAttendance, Mode, Organization, Registration, RegistrationStatus, utcnow
+from eventapp.services import catalog, registration
+from eventapp.services.errors import (
+    DomainError,
+    EventCancelled,
+    InvalidState,
+    LinkExpired,
+    ModeNotOffered,
+    RegistrationClosed,
+    RegistrationNotOpen,
+    ValidationError,
+)
+from eventapp.services.tickets import qr_png, qr_svg, ticket_token
+
+bp = Blueprint("registration", __name__)
+
+#: Availability states in which the form is shown at all.
+FORM_STATES = ("open", "waitlist")
+#: The other states, as the error the service would raise for them.
+_STATE_ERRORS: dict[str, type[DomainError]] = {
+    "not_yet_open": RegistrationNotOpen,
+    "closed": RegistrationClosed,
+    "cancelled": EventCancelled,
+}
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Pages behind a manage token are personal: never cached, the token never leaks as a Referer."""
+    response.headers["Cache-Control"] = "private, no-store"
+    if request.path.startswith("/r/"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, object]:
+    return {"mode_words": _mode_words, "Status": RegistrationStatus}
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _event(slug: str) -> Event:
+    """The public event (drafts and unknown slugs are the same 404)."""
+    return catalog.event_by_slug(db.session, slug)
+
+
+def _organization_names() -> list[str]:
+    """Suggestions for the organization field: every organization we know, by name."""
+    return list(db.session.scalars(select(Organization.name).order_by(Organization.name)))
+
+
+def _render_form(event: Event, form: RegistrationForm, *, now: datetime, status: int = 200) -> tuple[str, int]:
+    return (
+        render_template(
+            "registration/form.html",
+            event=event,
+            form=form,
+            availability=registration.availability(db.session, event, now=now),
+            organizations=_organization_names(),
+            hybrid=event.attendance is EventAttendance.HYBRID,
+            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+        ),
+        status,
+    )
+
+
+def _unavailable(event: Event, message: str, *, state: str, status: int) -> tuple[str, int]:
+    return render_template("registration/unavailable.html", event=event, message=message, state=state), status
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+def form(slug: str) -> Response | tuple[str, int]:
+    """The registration form; a valid POST registers and redirects to "check your inbox".
+
+    A repeated POST (double click, or registering again) reaches the service, which
+    treats it as a repeat, so the answer is the same redirect and nothing is revealed.
+    """
+    event = _event(slug)
+    now = utcnow()
+    state = registration.availability(db.session, event, now=now).state
+    if state not in FORM_STATES:
+        message = domain_message(_STATE_ERRORS[state]())
+        return _unavailable(event, message, state=state, status=200 if request.method == "GET" else 409)
+
+    form = build_form(event, _locale())
+    if not form.validate_on_submit():
+        return _render_form(event, form, now=now, status=400 if request.method == "POST" else 200)
+
+    preferred = form.preferred_mode()
+    if event.attendance is EventAttendance.HYBRID and preferred is not None and form.accept_other_mode.data:
+        # The service takes the preferred mode at once when it has room, else a seat in
+        # the other mode while waiting for the preferred one (or the queue if both are full).
+        mode, waiting_for = preferred.other, preferred
+    else:
+        mode, waiting_for = preferred, None
+    data = form.to_input(mode=mode, waiting_for=waiting_for, locale=_locale())
+    try:
+        registration.submit(
+            db.session,
+            event,
+            data,
+            now=now,
+            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+            consent_version=current_app.config["PRIVACY_CONSENT_VERSION"],
+            resend_interval=timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"]),
+        )
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        form.add_service_errors(error.fields)
+        return _render_form(event, form, now=now, status=400)
+    except ModeNotOffered as error:
+        db.session.rollback()
+        form.form_errors.append(domain_message(error))
+        return _render_form(event, form, now=now, status=409)
+    except (RegistrationNotOpen, RegistrationClosed, EventCancelled) as error:
+        db.session.rollback()
+        state = next(name for name, kind in _STATE_ERRORS.items() if isinstance(error, kind))
+        return _unavailable(event, domain_message(error), state=state, status=409)
+    return redirect(url_for(".registered", slug=event.slug), 303)
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str) -> str:
+    """ "Check your inbox" – the same page for a first and a repeated registration."""
+    return render_template(
+        "registration/registered.html",
+        event=_event(slug),
+        confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+    )
+
+
+# --- behind the manage link -------------------------------------------------------
+
+
+def _registration(token: str) -> Registration:
+    """The registration of a manage token (unknown tokens: a 404 that reveals nothing).
+
+    Pages about a registration speak the person's language unless they chose another.
+    """
+    found = registration.registration_by_token(db.session, token)
+    g.person_language = found.person.language
+    return found
+
+
+def _is_overdue(reg: Registration, now: datetime) -> bool:
+    """Unconfirmed and past its 24 hours, but not swept yet: show it as expired."""
+    return (
+        reg.status in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+        and reg.email_confirmed_at is None
+        and reg.expires_at is not None
+        and reg.expires_at <= now
+    )
+
+
+def _queue_position(reg: Registration) -> tuple[int, int] | None:
+    """(place, queue length) in the waiting list this registration is in, DESIGN §3's order.
+
+    Only email-confirmed registrations are in a queue; others get None.
+    """
+    if reg.status is RegistrationStatus.WAITLISTED:
+        mode = reg.mode
+    elif reg.status is RegistrationStatus.CONFIRMED:
+        mode = reg.waiting_for
+    else:
+        mode = None
+    if mode is None or reg.email_confirmed_at is None or reg.waiting_since is None:
+        return None
+    R = Registration
+    queue = select(func.count(R.id)).where(
+        R.event_id == reg.event_id,
+        R.email_confirmed_at.is_not(None),
+        or_(
+            and_(R.status == RegistrationStatus.WAITLISTED, R.mode == mode),
+            and_(R.status == RegistrationStatus.CONFIRMED, R.waiting_for == mode),
+        ),
+    )
+    ahead = queue.where(
+        or_(R.waiting_since < reg.waiting_since, and_(R.waiting_since == reg.waiting_since, R.id < reg.id))
+    )
+    return (db.session.scalar(ahead) or 0) + 1, db.session.scalar(queue) or 0
+
+
+def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None:
+    """The mode a switch leads to and whether a seat is free there, or None if no switch is offered."""
+    event = reg.event
+    if event.attendance is not EventAttendance.HYBRID or not reg.holds_seat or _is_overdue(reg, now):
+        return None
+    if reg.waiting_for is not None:
+        return None
+    availability = registration.availability(db.session, event, now=now)
+    if availability.state not in FORM_STATES:
+        return None
+    target = reg.mode.other
+    return target, not availability.modes[target].full
+
+
+def _manage_url(reg: Registration) -> str:
+    return url_for(".manage", token=reg.manage_token)
+
+
+def _to_manage(reg: Registration) -> Response:
+    return redirect(_manage_url(reg), 303)
+
+
+def _expired_page(reg: Registration) -> tuple[str, int]:
+    state = registration.availability(db.session, reg.event, now=utcnow()).state
+    return render_template(
+        "registration/expired.html", reg=reg, event=reg.event, can_register=state in FORM_STATES
+    ), 410
+
+
+@bp.get("/r/<token>")
+def manage(token: str) -> str:
+    """The person's page: status in words, ticket, details, and what they can do."""
+    reg = _registration(token)
+    now = utcnow()
+    return render_template(
+        "registration/manage.html",
+        reg=reg,
+        event=reg.event,
+        overdue=_is_overdue(reg, now),
+        queue=_queue_position(reg),
+        switch=_switch_target(reg, now),
+    )
+
+
+@bp.route("/r/<token>/confirm", methods=["GET", "POST"])
+def confirm(token: str) -> Response | tuple[str, int] | str:
+    """GET: a page with one "confirm" button. POST: confirm the email address."""
+    reg = _registration(token)
+    now = utcnow()
+    if reg.status is RegistrationStatus.EXPIRED or _is_overdue(reg, now):
+        return _expired_page(reg)
+    if reg.email_confirmed_at is not None or not reg.is_active:
+        return _to_manage(reg)  # already confirmed (or cancelled: the manage page explains)
+    if request.method == "GET":
+        return render_template("registration/confirm.html", reg=reg, event=reg.event)
+    try:
+        registration.confirm(db.session, reg, now=now)
+        db.session.commit()
+    except LinkExpired:
+        db.session.rollback()
+        return _expired_page(reg)
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(reg)
+    if reg.status is RegistrationStatus.CONFIRMED:
+        flash(_("Thank you! Your registration is confirmed. We have sent your ticket by email."), "success")
+    else:
+        flash(_("Thank you! Your email address is confirmed and you are on the waiting list."), "success")
+    return _to_manage(reg)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str) -> Response | str:
+    """GET: "do you really want to cancel?" with one button. POST: cancel."""
+    reg = _registration(token)
+    if not reg.is_active:
+        return _to_manage(reg)
+    if request.method == "GET":
+        return render_template("registration/cancel.html", reg=reg, event=reg.event)
+    try:
+        registration.cancel(db.session, reg, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(reg)
+    flash(_("Your registration has been cancelled. We have sent you a confirmation by email."), "success")
+    return _to_manage(reg)
+
+
+@bp.route("/r/<token>/switch", methods=["GET", "POST"])
+def switch(token: str) -> Response | str:
+    """GET: explains where a switch leads (a free seat, or the waiting list). POST: switch."""
+    reg = _registration(token)
+    now = utcnow()
+    target = _switch_target(reg, now)
+    if target is None:
+        return _to_manage(reg)
+    if request.method == "GET":
+        mode, seat_free = target
+        return render_template("registration/switch.html", reg=reg, event=reg.event, target=mode, seat_free=seat_free)
+    old_mode = reg.mode
+    try:
+        registration.switch_mode(db.session, reg, now=now)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(reg)
+    if reg.mode is not old_mode:
+        if reg.status is RegistrationStatus.CONFIRMED:
+            flash(
+                _(
+                    "Done: you now take part %(mode)s. Your new ticket is on its way by email.",
+                    mode=_mode_words(reg.mode),
+                ),
+                "success",
+            )
+        else:
+            flash(_("Done: you now take part %(mode)s.", mode=_mode_words(reg.mode)), "success")
+    else:
+        flash(
+            _(
+                "You keep your current seat and are on the waiting list for taking part %(mode)s.",
+                mode=_mode_words(reg.waiting_for or old_mode.other),
+            ),
+            "success",
+        )
+    return _to_manage(reg)
+
+
+def _mode_words(mode: Mode) -> str:
+    """The mode as it reads inside a sentence ("you now take part online")."""
+    return _("on site") if mode is Mode.ON_SITE else _("online")
+
+
+@bp.post("/r/<token>/stop-waiting")
+def stop_waiting(token: str) -> Response:
+    """Leave the other mode's waiting list and keep the current seat."""
+    reg = _registration(token)
+    try:
+        registration.stop_waiting(db.session, reg, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(reg)
+    flash(_("You are no longer on the waiting list. Your current seat stays yours."), "success")
+    return _to_manage(reg)
+
+
+# --- QR ticket images ---------------------------------------------------------------
+
+
+def _ticket_image(body: bytes, mimetype: str) -> Response:
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _ticket_data(token: str) -> str:
+    """The signed ticket token of a confirmed registration; anything else is a 404."""
+    reg = _registration(token)
+    if reg.status is not RegistrationStatus.CONFIRMED or not reg.ticket_id:
+        abort(404)
+    try:
+        return ticket_token(current_keyring(), reg)
+    except InvalidState:
+        abort(404)
+
+
+@bp.get("/r/<token>/ticket.png")
+def ticket_png(token: str) -> Response:
+    """The QR code of the ticket as PNG (the manage page and mails show it)."""
+    return _ticket_image(qr_png(_ticket_data(token)), "image/png")
+
+
+@bp.get("/r/<token>/ticket.svg")
+def ticket_svg(token: str) -> Response:
+    """The QR code of the ticket as SVG (sharp at any size, e.g. when printed)."""
+    return _ticket_image(qr_svg(_ticket_data(token)), "image/svg+xml")
