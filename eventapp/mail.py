@@ -277,7 +277,6 @@ def build_message(message: OutboxMessage, *, now: datetime | None = None) -> Ema
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id(message, sender)
     email["Auto-Submitted"] = "auto-generated"
-    email["Content-Language"] = locale
     email.set_content(text, cte="quoted-printable")
     email.add_alternative(html, subtype="html", cte="quoted-printable")
     if method is not None:
@@ -285,6 +284,8 @@ def build_message(message: OutboxMessage, *, now: datetime | None = None) -> Ema
         _add_invitation(email, registration, method=method, now=now, base_url=base_url, with_qr=values["has_qr"])
     for part in email.iter_parts():
         _drop_inner_mime_version(part)
+    # Last: the email package moves Content-* headers into sub-parts when it nests them.
+    email["Content-Language"] = locale
     return email
 
 
