@@ -666,16 +666,21 @@ def _redate(
     result: DemoResult,
     slug: str | None = None,
 ) -> None:
-    """Move a demo event to ``day`` keeping its wall-clock times; no mail (demo data only).
+    """Move a demo event to ``day`` at the programme's wall-clock times; no mail (demo data only).
 
     The sequence is raised so that calendars that already hold the event update it.
     """
     old_day = berlin_date(event.starts_at)
-    event.starts_at = _moved(event.starts_at, old_day, day)
-    event.ends_at = _moved(event.ends_at, old_day, day)
-    for item in event.agenda_items:
-        item.starts_at = _moved(item.starts_at, old_day, day)
-        item.ends_at = _moved(item.ends_at, old_day, day)
+    event.starts_at = local(day, spec.start)
+    event.ends_at = local(day, spec.end)
+    for index, item in enumerate(event.agenda_items):
+        planned = spec.agenda[index] if index < len(spec.agenda) else None
+        if planned is not None and planned.title == item.title:
+            item.starts_at = local(day, planned.start) if planned.start else None
+            item.ends_at = local(day, planned.end) if planned.end else None
+        else:  # an item added by hand: same wall-clock time on the new day
+            item.starts_at = _moved(item.starts_at, old_day, day)
+            item.ends_at = _moved(item.ends_at, old_day, day)
     window = _window(spec, event.starts_at, now)
     if not spec.archive and event.registration_opens_at is not None and event.registration_opens_at < now:
         window["registration_opens_at"] = event.registration_opens_at

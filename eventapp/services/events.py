@@ -138,13 +138,13 @@ def update_event(
     changed = [name for name in ATTENDEE_FIELDS if getattr(event, name) != wanted[name]]
     for name in changed:
         setattr(event, name, wanted[name])
+    if changed:
+        event.sequence += 1
     if changed or capacities:
         event.updated_at = now
     session.flush()
 
     if changed:
-        event.sequence += 1
-        session.flush()
         for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
             _mail(session, confirmed, "event_updated", now=now, changed=changed)
     if raised:
