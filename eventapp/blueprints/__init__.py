@@ -9,3 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints import errors
 
     errors.init_app(app)
+
+    from eventapp.blueprints.api import bp as api_bp
+
+    app.register_blueprint(api_bp)

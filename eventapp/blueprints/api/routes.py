@@ -1,0 +1,277 @@
+"""JSON API v1 (DESIGN §5): event list and detail, the public registration POST, the OpenAPI document.
+
+Every answer is JSON; errors use the one shape of ``blueprints/errors.api_error``
+(domain errors and HTTP errors reach it through the app-wide handlers).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pydantic
+from flask import Blueprint, current_app, jsonify, request
+from flask.wrappers import Response
+from flask_babel import get_locale
+from werkzeug.exceptions import UnsupportedMediaType
+
+from eventapp.blueprints.api import openapi
+from eventapp.blueprints.api.schemas import (
+    AgendaItemOut,
+    ChoiceOut,
+    EventList,
+    EventListQuery,
+    EventOut,
+    ModeOut,
+    OrganizationOut,
+    QuestionOut,
+    RegistrationRequest,
+)
+from eventapp.extensions import csrf, db, limiter
+from eventapp.models import Event, Question, utcnow
+from eventapp.services import catalog, listing
+from eventapp.services import registration as registration_service
+from eventapp.services.errors import ValidationError
+from eventapp.services.registration import Availability
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Today every API route is public and Bearer-less (reads, and the registration POST that
+# DESIGN §5 exempts), so the whole blueprint is exempt from CSRF. The check-in API, which
+# staff call with their session cookie, must NOT be covered by this: give it its own
+# blueprint (or check X-CSRFToken with csrf.protect()) when it comes.
+csrf.exempt(bp)
+
+Model = TypeVar("Model", bound=pydantic.BaseModel)
+
+
+# --- input helpers ------------------------------------------------------------------------
+
+
+def _field_errors(error: pydantic.ValidationError) -> dict[str, str]:
+    """pydantic errors → ``{"given_name": "String should have at most 100 characters", ...}``."""
+    fields: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_input=False):
+        path = ".".join(str(part) for part in item["loc"]) or "body"
+        fields.setdefault(path, item["msg"])
+    return fields
+
+
+def validate(model: type[Model], data: Any) -> Model:
+    """Validate with a schema model; ValidationError (400) with per-field messages otherwise."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise ValidationError("The request is not valid.", fields=_field_errors(error)) from None
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object: 415 unless JSON, 413 when too large, 400 unless an object."""
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    raw = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH (413)
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise UnsupportedMediaType() from None
+    if not isinstance(payload, dict):
+        raise ValidationError("The body must be a JSON object.", fields={"body": "Expected a JSON object."})
+    return payload
+
+
+# --- time and cursor helpers --------------------------------------------------------------
+
+
+def _berlin() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """Stored UTC → Europe/Berlin, so every time carries the offset people see on the page."""
+    return moment.astimezone(_berlin()) if moment is not None else None
+
+
+def _start_of(value: date | datetime, *, end_of_day: bool = False) -> datetime:
+    """A query date or date-time as an aware moment; dates and naive times are Berlin time."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=_berlin())
+    day = value + timedelta(days=1) if end_of_day else value
+    return datetime.combine(day, time.min, tzinfo=_berlin())
+
+
+def encode_cursor(position: listing.Position) -> str:
+    raw = json.dumps([position.starts_at.astimezone(UTC).isoformat(), position.event_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> listing.Position:
+    """The opaque ``next`` value back into a position; 400 (field ``cursor``) if it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        starts_at, event_id = json.loads(raw)
+        moment = datetime.fromisoformat(starts_at)
+        if moment.tzinfo is None or type(event_id) is not int:
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        raise ValidationError("The cursor is not valid.", fields={"cursor": "Not a cursor of this API."}) from None
+    return listing.Position(moment, event_id)
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _question_out(question: Question, locale: str) -> QuestionOut:
+    choices = [
+        ChoiceOut(
+            value=str(choice.get("value", "")),
+            label=str(choice.get(f"label_{locale}") or choice.get("label") or choice.get("value", "")),
+        )
+        for choice in question.choices or []
+        if isinstance(choice, dict)
+    ]
+    return QuestionOut(
+        key=question.key,
+        label=question.label_for(locale),
+        kind=question.kind.value,
+        choices=choices,
+        required=question.required,
+        sensitive=question.sensitive,
+    )
+
+
+def event_out(event: Event, availability: Availability, *, locale: str) -> EventOut:
+    """The JSON shape of an event (DESIGN §5), in the request's language."""
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    return EventOut(
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        description=event.description,
+        format=event.format,
+        organization=OrganizationOut(slug=event.organization.slug, name=event.organization.name),
+        series=event.series.slug if event.series is not None else None,
+        attendance=event.attendance.value,
+        starts_at=_local(event.starts_at),
+        ends_at=_local(event.ends_at),
+        venue=event.venue,
+        address=event.address,
+        status=event.status.value,
+        cancel_message=event.cancel_message or "",
+        state=availability.state,
+        modes={
+            mode.value: ModeOut(capacity=seats.capacity, seats_left=seats.seats_left, full=seats.full)
+            for mode, seats in availability.modes.items()
+        },
+        agenda=[
+            AgendaItemOut(
+                starts_at=_local(item.starts_at),
+                ends_at=_local(item.ends_at),
+                title=item.title,
+                speaker=item.speaker,
+                description=item.description,
+            )
+            for item in event.agenda_items
+        ],
+        questions=[_question_out(question, locale) for question in event.questions],
+        url=f"{base_url}/events/{event.slug}",
+    )
+
+
+def _json(model: pydantic.BaseModel, status: int = 200) -> Response:
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response
+
+
+# --- routes -------------------------------------------------------------------------------
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Published events, upcoming first, in pages of ``limit`` (cursor pagination)."""
+    query = validate(EventListQuery, request.args.to_dict())
+    catalog.check_filters(db.session, format=query.format, organization=query.organization)
+    now = utcnow()
+    page = listing.published_events(
+        db.session,
+        ends_after=_start_of(query.from_) if query.from_ is not None else now,
+        starts_before=_start_of(query.to, end_of_day=True) if query.to is not None else None,
+        format=query.format,
+        organization=query.organization,
+        after=decode_cursor(query.cursor) if query.cursor else None,
+        limit=query.limit,
+    )
+    availabilities = catalog.availabilities(db.session, page.events, now=now)
+    locale = str(get_locale())
+    return _json(
+        EventList(
+            events=[event_out(event, availabilities[event.id], locale=locale) for event in page.events],
+            next=encode_cursor(page.next) if page.next is not None else None,
+        )
+    )
+
+
+@bp.get("/events/<slug>")
+def event(slug: str) -> Response:
+    """One published or cancelled event; drafts are 404 like unknown slugs."""
+    found = catalog.event_by_slug(db.session, slug)
+    availability = registration_service.availability(db.session, found, now=utcnow())
+    return _json(event_out(found, availability, locale=str(get_locale())))
+
+
+def _registration_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+@bp.post("/events/<slug>/registrations")
+@limiter.limit(_registration_limit)
+def register(slug: str) -> tuple[Response, int]:
+    """Register for an event; always 202 so that the answer reveals nothing about the address."""
+    found = catalog.event_by_slug(db.session, slug)
+    body = validate(RegistrationRequest, json_object())
+    data = registration_input(body)
+    config = current_app.config
+    registration_service.submit(
+        db.session,
+        found,
+        data,
+        now=utcnow(),
+        confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
+        consent_version=config["PRIVACY_CONSENT_VERSION"],
+        resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
+    )
+    db.session.commit()
+    return check_inbox()
+
+
+def registration_input(body: RegistrationRequest) -> registration_service.RegistrationInput:
+    """The validated body as the registration service's input (shared with the series POST)."""
+    return registration_service.RegistrationInput(
+        given_name=body.given_name,
+        family_name=body.family_name,
+        email=body.email,
+        organization=body.organization,
+        mode=body.mode,
+        waiting_for=body.waiting_for,
+        answers=dict(body.answers),
+        privacy_consent=body.privacy_consent,
+        sensitive_consent=body.sensitive_consent,
+        locale=body.locale or str(get_locale()),
+    )
+
+
+def check_inbox() -> tuple[Response, int]:
+    """The one answer of every accepted registration POST."""
+    return jsonify({"status": "check_inbox"}), 202
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API, generated from the schemas above."""
+    document = dict(openapi.document())
+    document["servers"] = [{"url": current_app.config["BASE_URL"].rstrip("/")}]
+    return jsonify(document)
