@@ -384,6 +384,7 @@ def test_missing_fields_are_listed(client, conference):
 def test_service_validation_errors_are_400(client, session, conference, changes, field):
     error = _error(_post(client, body=_body(**changes)), 400, "validation_error")
     assert field in error["fields"]
+    assert error["fields"][field].endswith(".")  # words, not the service's short codes
     assert _count(session, Registration) == 0
 
 
@@ -399,7 +400,8 @@ def test_service_validation_errors_are_400(client, session, conference, changes,
 def test_conflicts(client, make, session, event_changes, code):
     make.event(slug="ev", starts_at=_soon(10), **event_changes)
     session.commit()
-    _error(_post(client, slug="ev"), 409, code)
+    error = _error(_post(client, slug="ev"), 409, code)
+    assert all(message.endswith(".") for message in error["fields"].values())
     assert _count(session, Registration) == 0
     assert _count(session, OutboxMessage) == 0
 

@@ -35,7 +35,7 @@ from eventapp.extensions import csrf, db, limiter
 from eventapp.models import Event, Question, utcnow
 from eventapp.services import catalog, listing
 from eventapp.services import registration as registration_service
-from eventapp.services.errors import ValidationError
+from eventapp.services.errors import DomainError, ValidationError
 from eventapp.services.registration import Availability
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -59,6 +59,21 @@ def _field_errors(error: pydantic.ValidationError) -> dict[str, str]:
         path = ".".join(str(part) for part in item["loc"]) or "body"
         fields.setdefault(path, item["msg"])
     return fields
+
+
+#: The registration service reports field problems as short codes; the API answers in words,
+#: like the schema's own messages.
+SERVICE_FIELD_MESSAGES = {
+    "required": "This field is required.",
+    "invalid": "This value is not valid.",
+    "too_long": "This value is too long.",
+    "unknown": "There is no question with this key.",
+    "not_offered": "The event does not offer this mode.",
+}
+
+
+def _word_fields(error: DomainError) -> None:
+    error.fields = {name: SERVICE_FIELD_MESSAGES.get(code, code) for name, code in error.fields.items()}
 
 
 def validate(model: type[Model], data: Any) -> Model:
@@ -235,15 +250,19 @@ def register(slug: str) -> tuple[Response, int]:
     body = validate(RegistrationRequest, json_object())
     data = registration_input(body)
     config = current_app.config
-    registration_service.submit(
-        db.session,
-        found,
-        data,
-        now=utcnow(),
-        confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
-        consent_version=config["PRIVACY_CONSENT_VERSION"],
-        resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
-    )
+    try:
+        registration_service.submit(
+            db.session,
+            found,
+            data,
+            now=utcnow(),
+            confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
+            consent_version=config["PRIVACY_CONSENT_VERSION"],
+            resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
+        )
+    except DomainError as error:
+        _word_fields(error)
+        raise
     db.session.commit()
     return check_inbox()
 
