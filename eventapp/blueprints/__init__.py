@@ -13,3 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+
+    from eventapp.blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)

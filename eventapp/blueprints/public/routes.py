@@ -1,0 +1,209 @@
+"""Public pages: ``/`` (upcoming events), ``/archive``, ``/events/<slug>`` and ``/privacy``.
+
+The handlers stay thin: read the filters, ask :mod:`eventapp.services.catalog`,
+render. The template helpers registered here (labels for formats, modes and
+states, ``paragraphs``, ``path_for``) are app-wide so that the registration,
+series and calendar pages show the same words and badges.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask.wrappers import Response
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from werkzeug.routing import BuildError
+
+from eventapp.blueprints.errors import error_page
+from eventapp.extensions import db
+from eventapp.models import EventAttendance, Mode, utcnow
+from eventapp.services import catalog
+from eventapp.services import registration as registration_service
+from eventapp.services.errors import NotFound, ValidationError
+
+bp = Blueprint("public", __name__)
+
+#: Display names of the format keys; unknown keys are shown capitalised.
+FORMAT_LABELS = {
+    "konferenz": _l("Conference"),
+    "austausch": _l("Exchange"),
+    "pausenhof": _l("Pausenhof (virtual break)"),
+    "workshop": _l("Workshop"),
+    "marktplatz": _l("Marketplace"),
+}
+
+ATTENDANCE_LABELS = {
+    EventAttendance.ON_SITE: _l("On site"),
+    EventAttendance.ONLINE: _l("Online"),
+    EventAttendance.HYBRID: _l("Hybrid"),
+}
+
+MODE_LABELS = {
+    Mode.ON_SITE: _l("On site"),
+    Mode.ONLINE: _l("Online"),
+}
+
+#: Availability states (registration.Availability.state) as people read them.
+STATE_LABELS = {
+    "open": _l("Registration open"),
+    "waitlist": _l("Waiting list"),
+    "not_yet_open": _l("Registration not open yet"),
+    "closed": _l("Registration closed"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+# --- template helpers (app-wide) -------------------------------------------------
+
+
+@bp.app_template_global()
+def format_label(key: str) -> str:
+    """'konferenz' → 'Konferenz' / 'Conference'."""
+    label = FORMAT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("-", " ").capitalize()
+
+
+@bp.app_template_global()
+def attendance_label(attendance: EventAttendance | str) -> str:
+    return str(ATTENDANCE_LABELS[EventAttendance(attendance)])
+
+
+@bp.app_template_global()
+def mode_label(mode: Mode | str) -> str:
+    return str(MODE_LABELS[Mode(mode)])
+
+
+@bp.app_template_global()
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global()
+def path_for(endpoint: str, fallback: str, **values: Any) -> str:
+    """``url_for`` for pages other helpers build, with the fixed path (TEAM.md) until they exist."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return request.script_root + fallback
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text: str | None) -> Markup:
+    """Plain text → escaped ``<p>`` paragraphs; blank lines split paragraphs, single newlines break lines."""
+    if not text:
+        return Markup("")
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    html = [
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in block.split("\n")))
+        for block in blocks
+        if block
+    ]
+    return Markup("\n").join(html)
+
+
+@bp.app_template_filter("iso")
+def iso(value: datetime | None) -> str:
+    """Machine-readable time for ``<time datetime>``."""
+    return value.isoformat() if value else ""
+
+
+@bp.app_template_filter("timetag")
+def timetag(value: datetime) -> Markup:
+    """``<time datetime="…">14. Januar 2027, 10:00</time>``: a moment in Berlin time, for sentences."""
+    label = f"{format_date(value, 'long')}, {format_time(value, 'short')}"
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+def _filters() -> tuple[str | None, str | None]:
+    return (request.args.get("format") or None, request.args.get("organization") or None)
+
+
+def _filter_error(error: ValidationError) -> Response:
+    """Unknown filter values: a 400 page saying which value we did not recognise."""
+    if "format" in error.fields:
+        message = _('There is no event format "%(value)s". Please choose one from the list.', value=_filters()[0])
+    else:
+        message = _('There is no organizer "%(value)s". Please choose one from the list.', value=_filters()[1])
+    return error_page(400, message)
+
+
+def _listing_page(template: str, *, past: bool) -> Response | str:
+    now = utcnow()
+    format, organization = _filters()
+    session = db.session
+    try:
+        if past:
+            events = catalog.past_events(session, now=now, format=format, organization=organization)
+        else:
+            events = catalog.upcoming_events(session, now=now, format=format, organization=organization)
+    except ValidationError as error:
+        return _filter_error(error)
+    formats = catalog.formats_in_use(session, now=now, past=past)
+    if format and format not in formats:
+        formats = sorted([*formats, format])
+    organizations = catalog.organizations_with_events(session, now=now, past=past)
+    if organization and organization not in {org.slug for org in organizations}:
+        organizations = [*organizations, catalog.organization_by_slug(session, organization)]
+    return render_template(
+        template,
+        groups=catalog.group_by_month(events, tz=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])),
+        count=len(events),
+        # The archive shows no seats, so it needs no counts.
+        availabilities={} if past else catalog.availabilities(session, events, now=now),
+        formats=formats,
+        organizations=organizations,
+        selected_format=format or "",
+        selected_organization=organization or "",
+        filtered=bool(format or organization),
+        now=now,
+    )
+
+
+@bp.get("/")
+def index() -> Response | str:
+    """Upcoming public events, soonest first, grouped by month."""
+    return _listing_page("public/index.html", past=False)
+
+
+@bp.get("/archive")
+def archive() -> Response | str:
+    """Past events, newest first."""
+    return _listing_page("public/archive.html", past=True)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str) -> Response | str:
+    """One event: when, where, agenda, seats per mode and the way to register."""
+    now = utcnow()
+    try:
+        found = catalog.event_by_slug(db.session, slug)
+    except NotFound:
+        return error_page(404, _("We could not find this event. It may have been moved or removed."))
+    availability = registration_service.availability(db.session, found, now=now)
+    return render_template(
+        "public/event.html",
+        event=found,
+        availability=availability,
+        past=(found.ends_at or found.starts_at) < now,
+        now=now,
+    )
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """The privacy notice that registration forms link to (and whose version consent records)."""
+    return render_template(
+        "public/privacy.html",
+        version=current_app.config["PRIVACY_CONSENT_VERSION"],
+        retention_days=current_app.config.get("PERSONAL_DATA_RETENTION_DAYS", 30),
+        agency=catalog.agency(db.session),
+    )
