@@ -83,9 +83,13 @@ def handle_http(error: HTTPException) -> Response:
         response = api_error(status, CODES.get(status, "error"), message)
     else:
         response = error_page(status, str(HTTP_MESSAGES.get(status, error.name)))
-    if status in (429, 503):
-        headers = dict(error.get_headers())
-        response.headers["Retry-After"] = headers.get("Retry-After", "60")
+    # Keep headers the exception carries (Allow on 405, Retry-After); the rate limiter
+    # adds its own exact Retry-After to 429 responses after this handler.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = "60"
     return response
 
 
