@@ -28,11 +28,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from eventapp.models import (
@@ -48,7 +49,8 @@ from eventapp.models import (
     Series,
 )
 from eventapp.models.registration import new_token
-from eventapp.services.errors import NotFound
+from eventapp.services.catalog import KNOWN_FORMATS, PUBLIC_STATUSES
+from eventapp.services.errors import NotFound, ValidationError
 
 TZID = "Europe/Berlin"
 BERLIN = ZoneInfo(TZID)
@@ -77,7 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending": "Bitte bestätigen Sie Ihre Anmeldung über den Link in Ihrer E-Mail.",
         "join": "Online teilnehmen: {url}",
         "details": "Details: {url}",
-        "online": "Online",
+        "online_place": "Online",
     },
     "en": {
         "cancelled": "Cancelled: {title}",
@@ -89,7 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pending": "Please confirm your registration with the link in your email.",
         "join": "Join online: {url}",
         "details": "Details: {url}",
-        "online": "Online",
+        "online_place": "Online",
     },
 }
 
@@ -143,6 +145,16 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def calendar_time(moment: datetime) -> datetime:
+    """How a start or end is written: Berlin local time with TZID, except in the hour that
+    occurs twice when summer time ends. RFC 5545 reads an ambiguous local time as its
+    first occurrence, so the second one (fold=1) is written in UTC to stay exact."""
+    local = _berlin(moment)
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return _utc(moment)
+    return local
+
+
 def berlin_vtimezone() -> icalendar.Timezone:
     """Europe/Berlin as a VTIMEZONE in the RRULE form (EU rules since 1996).
 
@@ -175,15 +187,15 @@ def location(event: Event, mode: Mode | None = None, *, locale: str = "de", join
     texts = _texts(locale)
     online_only = event.attendance is EventAttendance.ONLINE
     if mode is Mode.ONLINE or (mode is None and online_only):
-        return safe_uri(join_url) or texts["online"]
+        return safe_uri(join_url) or texts["online_place"]
     parts = [_one_line(event.venue), _one_line(event.address)]
     place = ", ".join(part for part in parts if part)
-    return place or (texts["online"] if online_only else "")
+    return place or (texts["online_place"] if online_only else "")
 
 
 def personal_sequence(registration: Registration, earlier: Sequence[Registration] | None = None) -> int:
-    """SEQUENCE of a person's own entry: event sequence + change count, plus one step per
-    change of each earlier registration of this person for this event.
+    """SEQUENCE of a person's own entry: event sequence + change count, plus what each earlier
+    registration of this person for this event used (its changes and its CANCEL, plus one).
 
     Without the last term, someone who cancels (CANCEL, SEQUENCE n+1) and registers
     again would receive a REQUEST with SEQUENCE n, which Google and Outlook discard
@@ -202,7 +214,8 @@ def personal_sequence(registration: Registration, earlier: Sequence[Registration
                     )
                 )
             )
-    used = sum((other.change_count or 0) + 1 for other in earlier if other.id != registration.id)
+    # Each earlier registration used its change count, and its CANCEL one more; one above that is new.
+    used = sum((other.change_count or 0) + 2 for other in earlier if other.id != registration.id)
     return (registration.event.sequence or 0) + (registration.change_count or 0) + used
 
 
@@ -244,8 +257,8 @@ def event_vevent(
     vevent.add("sequence", personal.sequence if personal else (event.sequence or 0))
     vevent.add("created", _utc(event.created_at))
     vevent.add("last-modified", _utc(event.updated_at))
-    vevent.add("dtstart", _berlin(event.starts_at))
-    vevent.add("dtend", _berlin(event_end(event)))
+    vevent.add("dtstart", calendar_time(event.starts_at))
+    vevent.add("dtend", calendar_time(event_end(event)))
 
     title = _one_line(event.title)
     if event.status is EventStatus.CANCELLED:
@@ -374,6 +387,11 @@ def invitation(
     return build_calendar([vevent], method=method)
 
 
+def event_etag(event: Event) -> str:
+    """ETag of the single-event download: changes whenever the event row does."""
+    return _etag("event", event.id, event.uid, event.sequence, event.status, _as_utc(event.updated_at))
+
+
 def event_calendar(event: Event, *, base_url: str) -> bytes:
     """The single-event download (``/events/<slug>.ics``): public content, no METHOD."""
     return build_calendar([event_vevent(event, base_url=base_url, dtstamp=event.updated_at)], name=event.title)
@@ -386,18 +404,21 @@ def event_calendar(event: Event, *, base_url: str) -> bytes:
 class FeedVersion:
     """HTTP validators of a feed, computed without building it."""
 
+    #: Opaque entity tag (unquoted).
     etag: str
     last_modified: datetime | None
 
 
 @dataclass(frozen=True)
 class FeedScope:
-    """Which public events a feed covers; unpublished ones count for its version too."""
+    """Which events a public or series feed covers; unpublished ones count for its version too."""
 
     window_start: date
     format: str | None = None
+    #: Organization slug.
     organization: str | None = None
-    series_id: int | None = None
+    #: Series slug.
+    series: str | None = None
     locale: str = "de"
 
     @property
@@ -412,8 +433,7 @@ def feed_window_start(now: datetime) -> date:
 
 
 def _etag(*parts: object) -> str:
-    digest = hashlib.sha256("|".join(str(part) for part in (FORMAT_VERSION, *parts)).encode()).hexdigest()
-    return f'"{digest[:32]}"'
+    return hashlib.sha256("|".join(str(part) for part in (FORMAT_VERSION, *parts)).encode()).hexdigest()[:32]
 
 
 def _last_modified(latest: datetime | None, window_start: date) -> datetime | None:
@@ -425,33 +445,55 @@ def _last_modified(latest: datetime | None, window_start: date) -> datetime | No
     return max(latest, window_moved.astimezone(UTC)).replace(microsecond=0)
 
 
-def _scope_filter(scope: FeedScope) -> list:
-    conditions = [Event.starts_at >= scope.starts_from]
+def _scope_filter(scope: FeedScope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Event.starts_at >= scope.starts_from]
     if scope.format:
         conditions.append(Event.format == scope.format)
     if scope.organization:
-        conditions.append(
-            Event.organization_id
-            == select(Organization.id).where(Organization.slug == scope.organization).scalar_subquery()
-        )
-    if scope.series_id is not None:
-        conditions.append(Event.series_id == scope.series_id)
+        organization_id = select(Organization.id).where(Organization.slug == scope.organization).scalar_subquery()
+        conditions.append(Event.organization_id == organization_id)
+    if scope.series is not None:
+        series_id = select(Series.id).where(Series.slug == scope.series).scalar_subquery()
+        conditions.append(Event.series_id == series_id)
     return conditions
 
 
 def public_feed_version(session: Session, scope: FeedScope) -> FeedVersion:
-    """ETag and Last-Modified of a public or series feed from one aggregate query.
+    """ETag and Last-Modified of a public or series feed, from one aggregate query.
 
     The hash covers the latest change over *all* events in scope (drafts and
     cancelled ones too, so publishing or unpublishing changes it), their count
-    (a deletion changes it), the window's start date and the filters.
+    (a deletion changes it), the window's start date and the filters. The same
+    query tells whether the filter values name anything: unknown ones raise
+    ValidationError (fields ``format`` / ``organization``), an unknown series NotFound.
     """
-    latest, count = session.execute(
-        select(func.max(Event.updated_at), func.count(Event.id)).where(*_scope_filter(scope))
-    ).one()
-    latest = _as_utc(latest)
+    columns: list[Any] = [func.max(Event.updated_at), func.count(Event.id)]
+    check_format = bool(scope.format) and scope.format not in KNOWN_FORMATS
+    if check_format:
+        columns.append(
+            select(func.count(Event.id))
+            .where(Event.format == scope.format, Event.status.in_(PUBLIC_STATUSES))
+            .scalar_subquery()
+        )
+    if scope.organization:
+        columns.append(
+            select(func.count(Organization.id)).where(Organization.slug == scope.organization).scalar_subquery()
+        )
+    if scope.series is not None:
+        columns.append(select(func.count(Series.id)).where(Series.slug == scope.series).scalar_subquery())
+    row = list(session.execute(select(*columns).where(*_scope_filter(scope))).one())
+    latest, count, checks = _as_utc(row[0]), row[1], row[2:]
+    fields: dict[str, str] = {}
+    if check_format and not checks.pop(0):
+        fields["format"] = f"Unknown format {scope.format!r}."
+    if scope.organization and not checks.pop(0):
+        fields["organization"] = f"Unknown organization {scope.organization!r}."
+    if fields:
+        raise ValidationError("Unknown filter value.", fields=fields)
+    if scope.series is not None and not checks.pop(0):
+        raise NotFound("No such series.")
     etag = _etag(
-        "public", scope.window_start, scope.format, scope.organization, scope.series_id, scope.locale, latest, count
+        "public", scope.window_start, scope.format, scope.organization, scope.series, scope.locale, latest, count
     )
     return FeedVersion(etag=etag, last_modified=_last_modified(latest, scope.window_start))
 
@@ -460,7 +502,7 @@ def public_feed_events(session: Session, scope: FeedScope) -> list[Event]:
     """The public (published or cancelled) events of a feed, in start order."""
     query = (
         select(Event)
-        .where(*_scope_filter(scope), Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)))
+        .where(*_scope_filter(scope), Event.status.in_(PUBLIC_STATUSES))
         .options(selectinload(Event.organization))
         .order_by(Event.starts_at, Event.id)
     )
@@ -478,20 +520,14 @@ def public_feed(
     return build_calendar(vevents, name=name, description=description, refresh=FEED_REFRESH)
 
 
-def series_by_slug(session: Session, slug: str) -> Series:
-    """The series with this slug (NotFound otherwise)."""
-    series = session.scalar(select(Series).where(Series.slug == slug))
-    if series is None:
-        raise NotFound("No such series.")
-    return series
-
-
 def personal_feed_version(session: Session, token: str, *, now: datetime) -> FeedVersion:
     """Validators of a personal feed from one query; NotFound for unknown or revoked tokens.
 
     Covers every registration of the person (any status: a cancellation must
     change it) and the events they belong to.
     """
+    if not token or len(token) > 64:
+        raise NotFound("No such feed.")
     window_start = feed_window_start(now)
     row = session.execute(
         select(
@@ -554,7 +590,7 @@ def personal_feed(
         event = registration.event
         if registration.status not in ACTIVE_STATUSES or event.starts_at < scope_start:
             continue
-        if event.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
+        if event.status not in PUBLIC_STATUSES:
             continue
         earlier = [other for other in by_event[event.id] if other.id < registration.id]
         personal = Personal(
@@ -642,6 +678,7 @@ __all__ = [
     "berlin_vtimezone",
     "build_calendar",
     "event_calendar",
+    "event_etag",
     "event_vevent",
     "feed_window_start",
     "invitation",
@@ -653,7 +690,6 @@ __all__ = [
     "public_feed_events",
     "public_feed_version",
     "revoke_feed_token",
-    "series_by_slug",
     "web_calendar_links",
     "webcal",
 ]
