@@ -172,10 +172,9 @@ def _tidy_text(text: str) -> str:
 
 def _render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of a kind in the current (forced) locale."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    env = app.jinja_env
+    # No context processors: those may expect a request, and mails are rendered in the worker.
+    env = current_app.jinja_env
     values = dict(context)
-    app.update_template_context(values)
     text_template = env.get_template(f"emails/{kind}.txt")
     if "subject" not in text_template.blocks:
         raise RenderError(f"templates/emails/{kind}.txt has no subject block")
