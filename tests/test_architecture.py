@@ -1,0 +1,119 @@
+"""Layering (DESIGN §7): services are plain Python — no flask, directly or through an eventapp module."""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "eventapp"
+SERVICES = sorted((PACKAGE / "services").rglob("*.py"))
+
+
+def is_flask(module: str) -> bool:
+    top = module.split(".")[0]
+    return top == "flask" or top.startswith("flask_")
+
+
+def module_path(module: str) -> Path | None:
+    """The file of an eventapp module (``eventapp.services.events``), or None."""
+    parts = module.split(".")
+    if parts[0] != "eventapp":
+        return None
+    base = ROOT.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def module_name(path: Path) -> str:
+    if not path.is_relative_to(ROOT):
+        return path.stem  # a test's scratch file
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every import in ``path``, relative imports resolved; ``from X import Y``
+    also yields ``X.Y`` when that is a module of its own."""
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            submodules = [f"{module}.{alias.name}" for alias in node.names if module_path(f"{module}.{alias.name}")]
+            found.extend((node.lineno, name) for name in submodules or [module])
+    return found
+
+
+def flask_chain(module: str) -> tuple[str, ...]:
+    """The import path by which ``module`` reaches flask ((): it does not), breadth first."""
+    parents: dict[str, str | None] = {module: None}
+    queue = deque([module])
+    while queue:
+        current = queue.popleft()
+        # The package's own __init__ (the app factory) counts when named explicitly: it is
+        # loaded for any submodule anyway, but importing from it means reaching for the app.
+        if is_flask(current) or current == "eventapp":
+            chain = [current]
+            while parents[chain[-1]] is not None:
+                chain.append(parents[chain[-1]])
+            return tuple(reversed(chain))
+        path = module_path(current)
+        if path is None:
+            continue  # third-party or standard library
+        for _line, imported in imports(path):
+            if imported not in parents:
+                parents[imported] = current
+                queue.append(imported)
+    return ()
+
+
+def test_services_are_found():
+    assert PACKAGE / "services" / "registration.py" in SERVICES
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_service_imports_no_flask(path: Path):
+    problems = []
+    for line, module in imports(path):
+        chain = flask_chain(module)
+        if chain:
+            problems.append(f"line {line}: {' -> '.join(chain)}")
+    assert not problems, f"{path.relative_to(ROOT)} reaches flask: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_service_never_commits(path: Path):
+    """Services flush; the caller (view, command, worker) owns the transaction."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    commits = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+    ]
+    assert commits == [], f"{path.relative_to(ROOT)} calls commit() on lines {commits}"
+
+
+def test_the_check_catches_direct_and_indirect_flask_imports(tmp_path):
+    direct = tmp_path / "direct.py"
+    direct.write_text("from flask import current_app\nimport flask_babel\n")
+    assert [flask_chain(m) for _, m in imports(direct)] == [("flask",), ("flask_babel",)]
+    indirect = tmp_path / "indirect.py"
+    indirect.write_text("from eventapp.extensions import db\nfrom eventapp import create_app\n")
+    assert [flask_chain(m)[:2] for _, m in imports(indirect)] == [("eventapp.extensions", "flask_babel"), ("eventapp",)]
