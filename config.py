@@ -52,6 +52,8 @@ class Config:
     #: Minutes between two mails to one address about one event when someone registers again.
     RESEND_INTERVAL_MINUTES = _int("RESEND_INTERVAL_MINUTES", 5)
     PRIVACY_CONSENT_VERSION = os.environ.get("PRIVACY_CONSENT_VERSION", "2026-11")
+    #: Days after an event until its registrants' personal data is anonymised.
+    PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 30)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "30 per minute")
     RATELIMIT_HEADERS_ENABLED = True
