@@ -204,6 +204,6 @@ def privacy() -> str:
     return render_template(
         "public/privacy.html",
         version=current_app.config["PRIVACY_CONSENT_VERSION"],
-        retention_days=current_app.config.get("PERSONAL_DATA_RETENTION_DAYS", 30),
+        retention_days=current_app.config["PERSONAL_DATA_RETENTION_DAYS"],
         agency=catalog.agency(db.session),
     )
