@@ -42,6 +42,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eventapp.extensions import db
+from eventapp.keys import current_keyring
 from eventapp.models import (
     CancelReason,
     Event,
@@ -55,6 +57,8 @@ from eventapp.models import (
     utcnow,
 )
 from eventapp.services import outbox
+from eventapp.services.calendar import invitation
+from eventapp.services.tickets import qr_png, ticket_token
 from eventapp.templating import event_when
 
 log = logging.getLogger("eventapp.mail")
@@ -234,8 +238,6 @@ def build_message(message: OutboxMessage, *, now: datetime | None = None) -> Ema
     """
     if not _KIND.fullmatch(message.kind or ""):
         raise RenderError(f"invalid mail kind {message.kind!r}")
-    from eventapp.extensions import db
-
     now = now or utcnow()
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
@@ -299,15 +301,10 @@ def _drop_inner_mime_version(part: EmailMessage) -> None:
 def _add_invitation(
     email: EmailMessage, registration: Registration, *, method: str, now: datetime, base_url: str, with_qr: bool
 ) -> None:
-    from eventapp.services.calendar import invitation
-
     ics = invitation(registration, method=method, now=now, base_url=base_url)
     # base64 keeps the CRLF line ends of iCalendar intact on every transport.
     email.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     if with_qr:
-        from eventapp.keys import current_keyring
-        from eventapp.services.tickets import qr_png, ticket_token
-
         png = qr_png(ticket_token(current_keyring(), registration))
         email.add_attachment(png, maintype="image", subtype="png", filename="ticket.png")
     filename = "invite.ics" if method == "REQUEST" else "cancel.ics"

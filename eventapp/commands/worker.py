@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
+from eventapp.services import registration
 
 log = logging.getLogger("eventapp.worker")
 
@@ -45,8 +46,6 @@ class Job:
 
 
 def _sweep_expired(session: Session, now: datetime) -> int:
-    from eventapp.services import registration
-
     return registration.sweep_expired(session, now=now)
 
 
