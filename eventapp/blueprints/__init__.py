@@ -17,3 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+
+    from eventapp.blueprints.registration import bp as registration_bp
+
+    app.register_blueprint(registration_bp)
