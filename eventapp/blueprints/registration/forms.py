@@ -108,8 +108,22 @@ class RegistrationForm(FlaskForm):
         """The event's questions with their bound fields, in the event's order."""
         return [(question, self[_field_name(question)]) for question in self.event.questions]
 
-    def has_sensitive_questions(self) -> bool:
-        return any(question.sensitive for question in self.event.questions)
+    def fields_in_page_order(self) -> list[Field]:
+        """The fields as the page shows them (the error summary lists them in this order)."""
+        questions = self.question_fields()
+        ordered = [field for question, field in questions if not question.sensitive]
+        ordered += [field for question, field in questions if question.sensitive]
+        return [
+            self.given_name,
+            self.family_name,
+            self.email,
+            self.organization,
+            self.mode,
+            self.accept_other_mode,
+            *ordered,
+            self.sensitive_consent,
+            self.privacy_consent,
+        ]
 
     def answers(self) -> dict[str, Any]:
         """Question key → answer; empty answers are left out (an unticked box is no answer)."""
