@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
@@ -223,6 +224,51 @@ def test_registering_again_answers_exactly_like_the_first_time(client, data):
         return re.sub(r'content="[^"]+"', "", client.get(first.headers["Location"]).get_data(as_text=True))
 
     assert page() == page()
+
+
+def test_a_double_click_sent_at_the_same_moment_registers_once(app, client, data):
+    slug = new_event(data)
+    url = f"/events/{slug}/register"
+    values = {**form_values(), "csrf_token": csrf_token(client, url)}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    clients = [client, app.test_client()]
+    clients[1].set_cookie("session", cookie.value)
+    barrier = threading.Barrier(len(clients))
+    responses: list[Any] = []
+
+    def post(browser: FlaskClient) -> None:
+        barrier.wait()
+        responses.append(browser.post(url, data=values))
+
+    threads = [threading.Thread(target=post, args=(browser,)) for browser in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in responses] == [303, 303]
+    assert len(registrations(data)) == 1
+    assert outbox_kinds(data) == ["confirm_email"]
+
+
+def test_without_email_confirmation_the_ticket_comes_at_once(client, data, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRATION_CONFIRM_EMAIL", False)
+    slug = new_event(data)
+    response = submit(client, slug)
+    assert response.status_code == 303
+    [registration] = registrations(data)
+    assert registration.status is RegistrationStatus.CONFIRMED
+    assert outbox_kinds(data) == ["ticket"]
+    page = text(client.get(response.headers["Location"]))
+    expected = "We have sent you an email with the details of your registration and a personal link to manage it."
+    assert translated(app, expected, "de") in page
+
+
+def test_too_many_submissions_are_slowed_down(client, data, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_REGISTRATION", "2 per minute")
+    slug = new_event(data)
+    assert [submit(client, slug, email=f"p{n}@example.org").status_code for n in range(3)] == [303, 303, 429]
+    assert len(registrations(data)) == 2
 
 
 def test_english_registration_keeps_the_language(client, data):
