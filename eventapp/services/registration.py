@@ -300,6 +300,25 @@ def _queue(session: Session, event: Event, mode: Mode) -> Select[tuple[Registrat
     )
 
 
+def queue_position(session: Session, registration: Registration) -> tuple[int, int] | None:
+    """(place, queue length) of a registration in the queue it waits in, or None.
+
+    Only email-confirmed waiters are in a queue (DESIGN §3).
+    """
+    if registration.status is RegistrationStatus.WAITLISTED:
+        mode = registration.mode
+    elif registration.status is RegistrationStatus.CONFIRMED:
+        mode = registration.waiting_for
+    else:
+        mode = None
+    if mode is None or registration.email_confirmed_at is None:
+        return None
+    ids = list(session.scalars(_queue(session, registration.event, mode).with_only_columns(Registration.id)))
+    if registration.id not in ids:
+        return None
+    return ids.index(registration.id) + 1, len(ids)
+
+
 def _has_free_seat(session: Session, event: Event, mode: Mode) -> bool:
     capacity = event.capacity(mode)
     return capacity is None or _taken(session, event, mode) < capacity

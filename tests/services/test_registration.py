@@ -489,3 +489,15 @@ def test_parallel_registrations_queue_order_is_kept_under_promotion(app, session
 
 def test_now_is_timezone_aware(now):
     assert now.tzinfo is UTC
+
+
+def test_queue_position_counts_confirmed_waiters_in_order(session, make, now):
+    event = make.event(capacity_on_site=1)
+    holder = confirmed_waiter(session, event, now, "a@example.org")
+    first = confirmed_waiter(session, event, now + timedelta(minutes=1), "b@example.org")
+    unconfirmed = submit(session, event, now + timedelta(minutes=2), "c@example.org")
+    second = confirmed_waiter(session, event, now + timedelta(minutes=3), "d@example.org")
+    assert reg.queue_position(session, first) == (1, 2)
+    assert reg.queue_position(session, second) == (2, 2)
+    assert reg.queue_position(session, unconfirmed) is None
+    assert reg.queue_position(session, holder) is None

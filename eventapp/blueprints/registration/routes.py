@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from eventapp.blueprints.errors import domain_message
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
@@ -180,34 +180,6 @@ def _is_overdue(reg: Registration, now: datetime) -> bool:
     )
 
 
-def _queue_position(reg: Registration) -> tuple[int, int] | None:
-    """(place, queue length) in the waiting list this registration is in, DESIGN §3's order.
-
-    Only email-confirmed registrations are in a queue; others get None.
-    """
-    if reg.status is RegistrationStatus.WAITLISTED:
-        mode = reg.mode
-    elif reg.status is RegistrationStatus.CONFIRMED:
-        mode = reg.waiting_for
-    else:
-        mode = None
-    if mode is None or reg.email_confirmed_at is None or reg.waiting_since is None:
-        return None
-    R = Registration
-    queue = select(func.count(R.id)).where(
-        R.event_id == reg.event_id,
-        R.email_confirmed_at.is_not(None),
-        or_(
-            and_(R.status == RegistrationStatus.WAITLISTED, R.mode == mode),
-            and_(R.status == RegistrationStatus.CONFIRMED, R.waiting_for == mode),
-        ),
-    )
-    ahead = queue.where(
-        or_(R.waiting_since < reg.waiting_since, and_(R.waiting_since == reg.waiting_since, R.id < reg.id))
-    )
-    return (db.session.scalar(ahead) or 0) + 1, db.session.scalar(queue) or 0
-
-
 def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None:
     """The mode a switch leads to and whether a seat is free there, or None if no switch is offered."""
     event = reg.event
@@ -247,7 +219,7 @@ def manage(token: str) -> str:
         reg=reg,
         event=reg.event,
         overdue=_is_overdue(reg, now),
-        queue=_queue_position(reg),
+        queue=registration.queue_position(db.session, reg),
         switch=_switch_target(reg, now),
     )
 
