@@ -15,6 +15,7 @@ import vobject
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import event as sa_event
 
+from eventapp.mail import deliver_outbox
 from eventapp.models import (
     CancelReason,
     EventAttendance,
@@ -649,3 +650,93 @@ def test_web_calendar_links_carry_public_data_in_utc(session, make):
     assert "startdt=2027-07-15T08%3A00%3A00Z" in links["outlook"]
     assert links["office365"].startswith("https://outlook.office.com/")
     assert calendar.webcal("https://x.example/calendar.ics") == "webcal://x.example/calendar.ics"
+
+
+# --- invitations end to end: services → outbox → real SMTP server → parsed back -------------------------
+
+
+def _invitations(smtp_server, address: str) -> list[tuple[str, icalendar.Event]]:
+    """(METHOD, VEVENT) of every calendar part mailed to ``address``, in order; checks the layout too."""
+    found = []
+    for message in smtp_server.messages_to(address):
+        inline = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+        if not inline:
+            continue
+        (part,) = inline
+        method = part.get_param("method")
+        (attachment,) = [part for part in message.walk() if part.get_content_type() == "application/ics"]
+        assert attachment.get_filename() == ("invite.ics" if method == "REQUEST" else "cancel.ics")
+        assert attachment.get_content() == part.get_payload(decode=True)
+        parsed = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+        assert str(parsed["METHOD"]) == method
+        found.append((method, only_vevent(part.get_payload(decode=True))))
+    return found
+
+
+def _deliver(session, now):
+    session.commit()
+    report = deliver_outbox(session, now=now)
+    assert report.failed == []
+    return report
+
+
+def _person_input(email: str, mode: str | None = "on_site") -> registration.RegistrationInput:
+    return registration.RegistrationInput(
+        given_name="Erika", family_name="Mustermann", email=email, mode=mode, privacy_consent=True
+    )
+
+
+def test_invitation_chain_request_update_switch_and_cancel_over_smtp(session, make, smtp_server, now):
+    """Ticket (REQUEST 0) → event moved (REQUEST 1) → mode switch (REQUEST 2) → cancel (CANCEL 3)."""
+    event = make.event(starts_at=now + timedelta(days=20), capacity_on_site=5, capacity_online=None)
+    address = "erika@example.org"
+    reg = registration.submit(session, event, _person_input(address), now=now, confirm_email=False).registration
+    _deliver(session, now)
+    events.update_event(session, event, now=now, starts_at=event.starts_at + timedelta(hours=2))
+    _deliver(session, now)
+    registration.switch_mode(session, reg, now=now)
+    _deliver(session, now)
+    registration.cancel(session, reg, now=now)
+    _deliver(session, now)
+
+    got = _invitations(smtp_server, address)
+    assert [(method, v["SEQUENCE"]) for method, v in got] == [
+        ("REQUEST", 0),
+        ("REQUEST", 1),
+        ("REQUEST", 2),
+        ("CANCEL", 3),
+    ]
+    assert {str(v["UID"]) for _m, v in got} == {event.uid}
+    first, moved, switched, cancelled = (v for _m, v in got)
+    assert first.decoded("DTSTART") == event.starts_at - timedelta(hours=2)
+    assert moved.decoded("DTSTART") == event.starts_at
+    assert str(switched["LOCATION"]) == "Online"
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    for _method, vevent in got:
+        assert str(vevent["ATTENDEE"]) == f"mailto:{address}"
+        assert vevent["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+        assert vevent.decoded("DTSTAMP") == now
+        assert str(vevent["ORGANIZER"]) == f"mailto:{event.organizer_email}"
+
+
+def test_event_cancellation_sends_cancel_to_every_ticket_holder(session, make, smtp_server, now):
+    event = make.event(starts_at=now + timedelta(days=20), capacity_on_site=1)
+    registration.submit(session, event, _person_input("a@example.org"), now=now, confirm_email=False)
+    registration.submit(session, event, _person_input("b@example.org"), now=now, confirm_email=False)  # waits
+    _deliver(session, now)
+    events.cancel_event(session, event, now=now, message="Die Halle ist gesperrt.")
+    _deliver(session, now)
+    a = _invitations(smtp_server, "a@example.org")
+    assert [(method, v["SEQUENCE"]) for method, v in a] == [("REQUEST", 0), ("CANCEL", 2)]
+    assert "Die Halle ist gesperrt." in str(a[-1][1]["DESCRIPTION"])
+    assert _invitations(smtp_server, "b@example.org") == []  # never had an entry
+
+
+def test_promotion_sends_the_invitation_to_the_promoted_person(session, make, smtp_server, now):
+    event = make.event(starts_at=now + timedelta(days=20), capacity_on_site=1)
+    first = registration.submit(session, event, _person_input("a@example.org"), now=now, confirm_email=False)
+    registration.submit(session, event, _person_input("b@example.org"), now=now, confirm_email=False)
+    registration.cancel(session, first.registration, now=now)
+    _deliver(session, now)
+    assert [m for m, _v in _invitations(smtp_server, "a@example.org")] == ["CANCEL"]
+    assert [m for m, _v in _invitations(smtp_server, "b@example.org")] == ["REQUEST"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import icalendar
 import pytest
 from sqlalchemy import select
 
+from eventapp.mail import deliver_outbox
 from eventapp.models import (
     CancelReason,
     EventAttendance,
@@ -369,3 +371,62 @@ def test_overview_lists_each_date_with_its_state(session, make, pausenhof, now):
     assert series.series_registration_by_token(session, found.manage_token) is found
     with pytest.raises(NotFound):
         series.series_registration_by_token(session, "nope")
+
+
+# --- mails over a real SMTP server ---------------------------------------------------------------------
+
+
+def _deliver(session, now):
+    session.commit()
+    report = deliver_outbox(session, now=now)
+    assert report.failed == []
+
+
+def _calendar_parts(message) -> list[tuple[str, icalendar.Event]]:
+    found = []
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            (vevent,) = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
+            found.append((part.get_param("method"), vevent))
+    return found
+
+
+def test_series_mails_confirm_overview_tickets_and_a_cancel_for_one_declined_date(session, pausenhof, smtp_server, now):
+    found = series.submit_series(session, pausenhof, data(), now=now).series_registration
+    _deliver(session, now)
+    (confirm,) = smtp_server.messages
+    assert "Pausenhof" in confirm["Subject"]
+    body = confirm.get_body(preferencelist=("plain",)).get_content()
+    assert f"http://localhost/s/{found.manage_token}/confirm" in body
+    assert _calendar_parts(confirm) == []
+
+    series.confirm_series(session, found, now=now)
+    _deliver(session, now)
+    overview, *tickets = smtp_server.messages[1:]
+    text = overview.get_body(preferencelist=("plain",)).get_content()
+    assert f"http://localhost/s/{found.manage_token}" in text
+    assert text.count("Bestätigt") >= 3 or text.count("Confirmed") >= 3, text
+    assert _calendar_parts(overview) == []
+    dates = series.upcoming_dates(session, pausenhof, now=now)
+    invited = [vevent for message in tickets for _method, vevent in _calendar_parts(message)]
+    assert sorted(str(v["UID"]) for v in invited) == sorted(d.uid for d in dates)  # one UID per date, no RRULE
+    assert all("RRULE" not in v for v in invited)
+
+    series.decline_date(session, found, dates[1], now=now)
+    _deliver(session, now)
+    (cancel_mail,) = smtp_server.messages[1 + 1 + len(tickets) :]
+    ((method, vevent),) = _calendar_parts(cancel_mail)
+    assert method == "CANCEL"
+    assert str(vevent["UID"]) == dates[1].uid
+    assert str(vevent["STATUS"]) == "CANCELLED"
+
+
+def test_registering_again_for_an_active_series_mails_the_manage_link(session, pausenhof, smtp_server, now):
+    found = confirmed_series(session, pausenhof, now, locale="en")
+    _deliver(session, now)
+    count = len(smtp_server.messages)
+    series.submit_series(session, pausenhof, data(locale="en"), now=now + timedelta(minutes=10))
+    _deliver(session, now + timedelta(minutes=10))
+    (again,) = smtp_server.messages[count:]
+    assert again["Subject"] == "Your registration for the series: Pausenhof"
+    assert f"http://localhost/s/{found.manage_token}" in again.get_body(preferencelist=("plain",)).get_content()
