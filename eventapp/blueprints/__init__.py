@@ -21,3 +21,11 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints.registration import bp as registration_bp
 
     app.register_blueprint(registration_bp)
+
+    from eventapp.blueprints.calendar import bp as calendar_bp
+
+    app.register_blueprint(calendar_bp)
+
+    from eventapp.blueprints.series import bp as series_bp
+
+    app.register_blueprint(series_bp)

@@ -1,0 +1,242 @@
+"""iCalendar over HTTP: ``/calendar.ics``, ``/series/<slug>/calendar.ics``,
+``/calendar/<token>.ics`` and ``/events/<slug>.ics`` (DESIGN §5).
+
+Each feed first computes its validators (ETag, Last-Modified) with one aggregate
+query and answers a conditional request with 304 before building anything;
+only a changed feed is built. Errors are short plain-text bodies: calendar
+clients show them verbatim, and a 404 for a personal feed says nothing about
+whether the token ever existed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from eventapp.extensions import db
+from eventapp.models import Event, Person, Series, utcnow
+from eventapp.services import calendar, catalog, registration
+from eventapp.services.errors import NotFound, ValidationError
+
+bp = Blueprint("calendar", __name__)
+
+MIME = "text/calendar; charset=utf-8"
+PUBLIC_CACHE = "public, max-age=300"
+PRIVATE_CACHE = "private, max-age=300"
+PROGRAMME = _l("Smart Cities: 5 für Südwestfalen – events")
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def _feed_locale() -> str:
+    """Feeds speak German unless ``?lang=`` says otherwise (subscriptions keep their URL)."""
+    asked = request.args.get("lang")
+    return asked if asked in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _plain(status: int, message: str) -> Response:
+    response = current_app.response_class(message + "\n", status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _not_modified(etag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only without it."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified is not None and last_modified <= since
+
+
+def _calendar_response(
+    version: calendar.FeedVersion,
+    build: Any,
+    *,
+    filename: str,
+    cache: str,
+    private: bool = False,
+) -> Response:
+    """304 when the client's copy is current, else the built calendar, with validators."""
+    response = current_app.response_class(status=304)
+    if not _not_modified(version.etag, version.last_modified):
+        response = current_app.response_class(build(), status=200, content_type=MIME)
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(version.etag)
+    if version.last_modified is not None:
+        response.last_modified = version.last_modified
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _format_name(key: str) -> str:
+    label = current_app.jinja_env.globals.get("format_label")
+    return str(label(key)) if callable(label) else key
+
+
+@bp.get("/calendar.ics")
+def feed() -> Response:
+    """The public programme, optionally one format or one organization (slug)."""
+    format = request.args.get("format") or None
+    organization = request.args.get("organization") or None
+    now = utcnow()
+    scope = calendar.FeedScope(
+        window_start=calendar.feed_window_start(now), format=format, organization=organization, locale=_feed_locale()
+    )
+    try:
+        version = calendar.public_feed_version(db.session, scope)
+    except ValidationError as error:
+        if "format" in error.fields:
+            return _plain(400, _('Unknown format "%(value)s".', value=format))
+        return _plain(400, _('Unknown organization "%(value)s".', value=organization))
+
+    def build() -> bytes:
+        parts = [str(PROGRAMME)]
+        if format:
+            parts.append(_format_name(format))
+        if organization:
+            parts.append(catalog.organization_by_slug(db.session, organization).name)
+        return calendar.public_feed(db.session, scope, base_url=_base_url(), name=" – ".join(parts))
+
+    return _calendar_response(version, build, filename="calendar.ics", cache=PUBLIC_CACHE)
+
+
+@bp.get("/series/<slug>/calendar.ics")
+def series_feed(slug: str) -> Response:
+    """Every date of one series (each its own VEVENT and UID, no RRULE)."""
+    now = utcnow()
+    scope = calendar.FeedScope(window_start=calendar.feed_window_start(now), series=slug, locale=_feed_locale())
+    try:
+        version = calendar.public_feed_version(db.session, scope)
+    except NotFound:
+        return _plain(404, _("There is no such series."))
+
+    def build() -> bytes:
+        from eventapp.services.series import series_by_slug
+
+        series = series_by_slug(db.session, slug)
+        return calendar.public_feed(
+            db.session, scope, base_url=_base_url(), name=series.title, description=series.summary
+        )
+
+    return _calendar_response(version, build, filename=f"{slug}.ics", cache=PUBLIC_CACHE)
+
+
+@bp.get("/calendar/<token>.ics")
+def personal_feed(token: str) -> Response:
+    """The person's own feed: the events they are registered for, with their mode.
+
+    Unknown and revoked tokens get the same short 404.
+    """
+    now = utcnow()
+    try:
+        version = calendar.personal_feed_version(db.session, token, now=now)
+    except NotFound:
+        return _plain(404, _("Not found."))
+
+    def build() -> bytes:
+        person = calendar.person_by_feed_token(db.session, token)
+        return calendar.personal_feed(
+            db.session, person, now=now, base_url=_base_url(), name=str(_l("My events – Smart Cities"))
+        )
+
+    return _calendar_response(version, build, filename="my-events.ics", cache=PRIVATE_CACHE, private=True)
+
+
+@bp.get("/events/<slug>.ics")
+def event_ics(slug: str) -> Response:
+    """One public event as a file to open in any calendar (no METHOD: it is not an invitation)."""
+    try:
+        event = catalog.event_by_slug(db.session, slug)
+    except NotFound:
+        return _plain(404, _("There is no such event."))
+    version = calendar.FeedVersion(
+        etag=calendar.event_etag(event), last_modified=event.updated_at.replace(microsecond=0)
+    )
+    return _calendar_response(
+        version,
+        lambda: calendar.event_calendar(event, base_url=_base_url()),
+        filename=f"{event.slug}.ics",
+        cache=PUBLIC_CACHE,
+    )
+
+
+@bp.post("/r/<token>/calendar/renew")
+def renew_feed(token: str) -> Response:
+    """Revoke the personal feed address and make a new one (from the manage page)."""
+    reg = registration.registration_by_token(db.session, token)
+    calendar.revoke_feed_token(db.session, reg.person)
+    db.session.commit()
+    flash(
+        _("Your personal calendar has a new address. The old address no longer works; please subscribe again."),
+        "success",
+    )
+    return redirect(url_for("registration.manage", token=token) + "#personal-calendar", 303)
+
+
+@bp.post("/s/<token>/calendar/renew")
+def renew_series_feed(token: str) -> Response:
+    """The same from the series manage page."""
+    from eventapp.services.series import series_registration_by_token
+
+    found = series_registration_by_token(db.session, token)
+    calendar.revoke_feed_token(db.session, found.person)
+    db.session.commit()
+    flash(
+        _("Your personal calendar has a new address. The old address no longer works; please subscribe again."),
+        "success",
+    )
+    return redirect(url_for("series.manage", token=token) + "#personal-calendar", 303)
+
+
+# --- template helpers ----------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return _base_url().rstrip("/") + path
+
+
+@bp.app_template_global()
+def calendar_links(event: Event) -> dict[str, str]:
+    """ "Add to calendar" links of a public event: .ics download, webcal subscription of the
+    event's series or format, Google Calendar and Outlook on the web."""
+    ics = _absolute(url_for("calendar.event_ics", slug=event.slug))
+    links = {"ics": ics, **calendar.web_calendar_links(event, base_url=_base_url())}
+    if event.series is not None:
+        feed_url = _absolute(url_for("calendar.series_feed", slug=event.series.slug))
+    else:
+        feed_url = _absolute(url_for("calendar.feed", format=event.format))
+    links["feed"] = feed_url
+    links["webcal"] = calendar.webcal(feed_url)
+    return links
+
+
+@bp.app_template_global()
+def feed_links(**filters: str | None) -> dict[str, str]:
+    """https and webcal:// addresses of the public feed with the given filters."""
+    url = _absolute(url_for("calendar.feed", **{key: value for key, value in filters.items() if value}))
+    return {"https": url, "webcal": calendar.webcal(url)}
+
+
+@bp.app_template_global()
+def series_feed_links(series: Series) -> dict[str, str]:
+    """https and webcal:// addresses of a series feed."""
+    url = _absolute(url_for("calendar.series_feed", slug=series.slug))
+    return {"https": url, "webcal": calendar.webcal(url)}
+
+
+@bp.app_template_global()
+def personal_feed_links(person: Person) -> dict[str, str]:
+    """The person's own feed address (a secret: shown only behind their manage link)."""
+    url = _absolute(url_for("calendar.personal_feed", token=person.feed_token))
+    return {"https": url, "webcal": calendar.webcal(url)}

@@ -1,0 +1,298 @@
+"""Series pages: ``/series/<slug>`` (dates and "register for all"), ``/series/<slug>/register``,
+and behind the series manage link ``/s/<token>`` the dates with their state, "diesmal nicht"
+for one date and leaving the whole series.
+
+As for single registrations, links from mails open a page with one button and
+only its POST (with CSRF) changes anything (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.wrappers import Response
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from eventapp.blueprints.errors import domain_message, error_page
+from eventapp.blueprints.registration.forms import RegistrationForm, build_form
+from eventapp.extensions import db, limiter
+from eventapp.models import (
+    Event,
+    EventAttendance,
+    Organization,
+    Series,
+    SeriesRegistration,
+    SeriesRegistrationStatus,
+    utcnow,
+)
+from eventapp.services import catalog
+from eventapp.services import series as series_service
+from eventapp.services.errors import (
+    DomainError,
+    LinkExpired,
+    ModeNotOffered,
+    NotFound,
+    RegistrationClosed,
+    ValidationError,
+)
+
+bp = Blueprint("series", __name__)
+
+#: A date's state on the series manage page and in the overview mail (series.DateEntry.state).
+DATE_STATE_LABELS = {
+    "confirmed": _l("Confirmed – ticket sent"),
+    "pending": _l("Awaiting your confirmation"),
+    "waitlisted": _l("On the waiting list"),
+    "declined": _l("Skipped (not this time)"),
+    "cancelled": _l("Cancelled"),
+    "event_cancelled": _l("Date cancelled by the organizer"),
+    "not_registered": _l("Not registered yet (registration not open)"),
+    "past": _l("Past"),
+}
+#: Badge class per state (static/css/app.css).
+DATE_STATE_BADGES = {
+    "confirmed": "confirmed",
+    "pending": "pending",
+    "waitlisted": "waitlisted",
+    "declined": "neutral",
+    "cancelled": "neutral",
+    "event_cancelled": "cancelled",
+    "not_registered": "info",
+    "past": "neutral",
+}
+
+
+@bp.app_template_global()
+def series_state_label(state: str) -> str:
+    return str(DATE_STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global()
+def series_state_badge(state: str) -> str:
+    return DATE_STATE_BADGES.get(state, "neutral")
+
+
+@bp.app_template_global()
+def series_overview(found: SeriesRegistration) -> list[series_service.DateEntry]:
+    """The dates of a series registration with their state (manage page and overview mail)."""
+    return series_service.date_overview(db.session, found, now=utcnow())
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Pages behind a series manage token are personal: not cached, no Referer, not indexed."""
+    if request.path.startswith("/s/"):
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _series(slug: str) -> Series:
+    try:
+        return series_service.series_by_slug(db.session, slug)
+    except NotFound:
+        abort(404)
+
+
+def _organization_names() -> list[str]:
+    return list(db.session.scalars(select(Organization.name).order_by(Organization.name)))
+
+
+@bp.get("/series/<slug>")
+def detail(slug: str) -> str:
+    """The series: what it is, its dates with their state, and "register for all dates"."""
+    series = _series(slug)
+    now = utcnow()
+    dates = series_service.series_dates(db.session, series, since=now - timedelta(days=1))
+    upcoming = [event for event in dates if (event.ends_at or event.starts_at) >= now]
+    return render_template(
+        "series/detail.html",
+        series=series,
+        dates=upcoming,
+        availabilities=catalog.availabilities(db.session, upcoming, now=now),
+        can_register=bool(series_service.upcoming_dates(db.session, series, now=now)),
+    )
+
+
+def _render_form(series: Series, event: Event, form: RegistrationForm, *, status: int = 200) -> tuple[str, int]:
+    now = utcnow()
+    return (
+        render_template(
+            "series/form.html",
+            series=series,
+            event=event,
+            form=form,
+            dates=series_service.upcoming_dates(db.session, series, now=now),
+            organizations=_organization_names(),
+            hybrid=event.attendance is EventAttendance.HYBRID,
+            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+        ),
+        status,
+    )
+
+
+@bp.route("/series/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+def form(slug: str) -> Response | tuple[str, int]:
+    """The same form as for one date (fields and questions of the next date); a valid POST
+    registers for the series and redirects to "check your inbox"."""
+    series = _series(slug)
+    now = utcnow()
+    event = series_service.form_date(db.session, series, now=now)
+    if event is None:
+        message = _("This series has no upcoming dates to register for.")
+        status = 200 if request.method == "GET" else 409
+        return render_template("series/unavailable.html", series=series, message=message), status
+    form = build_form(event, _locale())
+    if not form.validate_on_submit():
+        return _render_form(series, event, form, status=400 if request.method == "POST" else 200)
+    data = form.to_input(mode=form.preferred_mode(), waiting_for=None, locale=_locale())
+    try:
+        series_service.submit_series(
+            db.session,
+            series,
+            data,
+            now=now,
+            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+            consent_version=current_app.config["PRIVACY_CONSENT_VERSION"],
+            resend_interval=timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"]),
+        )
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        form.add_service_errors(error.fields)
+        return _render_form(series, event, form, status=400)
+    except ModeNotOffered as error:
+        db.session.rollback()
+        form.form_errors.append(domain_message(error))
+        return _render_form(series, event, form, status=409)
+    except RegistrationClosed:
+        db.session.rollback()
+        message = _("This series has no upcoming dates to register for.")
+        return render_template("series/unavailable.html", series=series, message=message), 409
+    return redirect(url_for(".registered", slug=series.slug), 303)
+
+
+@bp.get("/series/<slug>/registered")
+def registered(slug: str) -> str:
+    """ "Check your inbox" – the same page for a first and a repeated registration."""
+    return render_template(
+        "series/registered.html",
+        series=_series(slug),
+        confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+    )
+
+
+# --- behind the series manage link ----------------------------------------------------
+
+
+def _series_registration(token: str) -> SeriesRegistration:
+    """The series registration of a manage token; unknown tokens are a 404 revealing nothing."""
+    found = series_service.series_registration_by_token(db.session, token)
+    g.person_language = found.person.language
+    return found
+
+
+def _to_manage(found: SeriesRegistration) -> Response:
+    return redirect(url_for(".manage", token=found.manage_token), 303)
+
+
+def _is_overdue(found: SeriesRegistration) -> bool:
+    return (
+        found.status is SeriesRegistrationStatus.PENDING
+        and found.expires_at is not None
+        and found.expires_at <= utcnow()
+    )
+
+
+@bp.get("/s/<token>")
+def manage(token: str) -> str:
+    """The person's series page: each date with its state, "diesmal nicht", leave the series."""
+    found = _series_registration(token)
+    now = utcnow()
+    return render_template(
+        "series/manage.html",
+        sreg=found,
+        series=found.series,
+        entries=series_service.date_overview(db.session, found, now=now),
+        overdue=_is_overdue(found),
+        Status=SeriesRegistrationStatus,
+    )
+
+
+@bp.route("/s/<token>/confirm", methods=["GET", "POST"])
+def confirm(token: str) -> Response | str | tuple[str, int]:
+    """GET: one "confirm" button. POST: confirm the address and register for every upcoming date."""
+    found = _series_registration(token)
+    if found.status is SeriesRegistrationStatus.EXPIRED or _is_overdue(found):
+        return render_template("series/expired.html", sreg=found, series=found.series), 410
+    if found.status is not SeriesRegistrationStatus.PENDING:
+        return _to_manage(found)
+    if request.method == "GET":
+        return render_template("series/confirm.html", sreg=found, series=found.series)
+    try:
+        series_service.confirm_series(db.session, found, now=utcnow())
+        db.session.commit()
+    except LinkExpired:
+        db.session.rollback()
+        return render_template("series/expired.html", sreg=found, series=found.series), 410
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(found)
+    flash(_("Thank you! You are registered for the series. We are sending a ticket for each date by email."), "success")
+    return _to_manage(found)
+
+
+@bp.route("/s/<token>/decline/<event_slug>", methods=["GET", "POST"])
+def decline(token: str, event_slug: str) -> Response | str:
+    """ "Diesmal nicht" – GET: one button for this date. POST: decline it (seat goes to the queue)."""
+    found = _series_registration(token)
+    try:
+        event = series_service.date_of_series(db.session, found, event_slug)
+    except NotFound:
+        return error_page(404, _("This date does not belong to your series."))
+    entry = next(
+        (e for e in series_service.date_overview(db.session, found, now=utcnow()) if e.event.id == event.id), None
+    )
+    if entry is None or not entry.can_decline:
+        return _to_manage(found)
+    if request.method == "GET":
+        return render_template("series/decline.html", sreg=found, series=found.series, event=event, entry=entry)
+    try:
+        series_service.decline_date(db.session, found, event, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(found)
+    flash(_("Done: you will not take part on this date. Your other dates stay as they are."), "success")
+    return _to_manage(found)
+
+
+@bp.route("/s/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str) -> Response | str:
+    """GET: "leave the whole series?" with one button. POST: cancel every upcoming date."""
+    found = _series_registration(token)
+    if found.status not in (SeriesRegistrationStatus.PENDING, SeriesRegistrationStatus.ACTIVE):
+        return _to_manage(found)
+    if request.method == "GET":
+        return render_template("series/cancel.html", sreg=found, series=found.series)
+    try:
+        series_service.cancel_series(db.session, found, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return _to_manage(found)
+    flash(_("You have left the series. Your upcoming dates are cancelled; we are confirming each by email."), "success")
+    return _to_manage(found)
