@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
-from eventapp.services import registration
+from eventapp.services import registration, series
 
 log = logging.getLogger("eventapp.worker")
 
@@ -49,8 +49,16 @@ def _sweep_expired(session: Session, now: datetime) -> int:
     return registration.sweep_expired(session, now=now)
 
 
+def _sync_series(session: Session, now: datetime) -> int:
+    """Series registrants get the dates added (or opened for registration) since the last run."""
+    return series.sync_all_series(session, now=now)
+
+
 #: The scheduled jobs, in order. Later issues append (e.g. reminders, purge of personal data).
-JOBS: list[Job] = [Job("sweep-expired", _sweep_expired)]
+JOBS: list[Job] = [
+    Job("sweep-expired", _sweep_expired),
+    Job("sync-series", _sync_series, every=timedelta(minutes=5)),
+]
 
 
 @dataclass
