@@ -1,0 +1,342 @@
+"""Series pages, the series form, the series API POST and the pages behind the series manage link."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eventapp.extensions import db
+from eventapp.models import (
+    CancelReason,
+    EventAttendance,
+    EventStatus,
+    Mode,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    SeriesRegistration,
+    SeriesRegistrationStatus,
+    utcnow,
+)
+from tests.factories import Factories
+
+NOW = utcnow()
+DB = Callable[[], AbstractContextManager[tuple[Session, Factories]]]
+
+
+@pytest.fixture
+def data(app: Flask) -> DB:
+    @contextmanager
+    def block() -> Iterator[tuple[Session, Factories]]:
+        with app.app_context():
+            try:
+                yield db.session, Factories(db.session)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    return block
+
+
+def text(response: Any) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def pausenhof(data: DB) -> list[str]:
+    """Slugs of three upcoming online dates (capacity 1) of the series ``pausenhof``."""
+    with data() as (_session, make):
+        org = make.organization(slug="agentur", name="Südwestfalen Agentur")
+        series = make.series(organization=org, slug="pausenhof", title="Pausenhof", rhythm="Jeden zweiten Donnerstag")
+        slugs = []
+        for n in range(3):
+            event = make.event(
+                organization=org,
+                series=series,
+                slug=f"pausenhof-{n}",
+                format="pausenhof",
+                attendance=EventAttendance.ONLINE,
+                capacity_online=1,
+                capacity_on_site=None,
+                starts_at=(NOW + timedelta(days=7 + 14 * n)).replace(microsecond=0),
+            )
+            slugs.append(event.slug)
+        make.event(organization=org, series=series, slug="pausenhof-draft", status=EventStatus.DRAFT)
+        return slugs
+
+
+def form_values(**overrides: Any) -> dict[str, Any]:
+    values = {
+        "given_name": "Erika",
+        "family_name": "Mustermann",
+        "email": "erika@example.org",
+        "organization": "Stadt Olpe",
+        "mode": "online",
+        "privacy_consent": "y",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def register(client: FlaskClient, **overrides: Any) -> Any:
+    url = "/series/pausenhof/register"
+    values = form_values(**overrides)
+    values.setdefault("csrf_token", csrf_token(client, url))
+    return client.post(url, data=values)
+
+
+def series_registration(data: DB) -> dict[str, Any]:
+    with data() as (session, _make):
+        found = session.scalars(select(SeriesRegistration)).one()
+        return {"token": found.manage_token, "status": found.status, "id": found.id}
+
+
+def confirm(client: FlaskClient, token: str) -> Any:
+    url = f"/s/{token}/confirm"
+    return client.post(url, data={"csrf_token": csrf_token(client, url)})
+
+
+def date_states(data: DB) -> dict[str, tuple[RegistrationStatus, CancelReason | None]]:
+    with data() as (session, _make):
+        rows = session.scalars(select(Registration).where(Registration.person.has(email="erika@example.org")))
+        return {row.event.slug: (row.status, row.cancel_reason) for row in rows}
+
+
+# --- public pages ---------------------------------------------------------------------------------
+
+
+def test_series_page_lists_dates_with_state_and_offers_registration_for_all(client, pausenhof):
+    response = client.get("/series/pausenhof")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Pausenhof" in page and "Jeden zweiten Donnerstag" in page
+    for slug in pausenhof:
+        assert f'href="/events/{slug}"' in page
+    assert "pausenhof-draft" not in page
+    assert 'href="/series/pausenhof/register"' in page
+    assert "webcal://localhost/series/pausenhof/calendar.ics" in page
+
+
+def test_unknown_series_is_404(client):
+    assert client.get("/series/nope").status_code == 404
+    assert client.get("/series/nope/register").status_code == 404
+
+
+def test_event_page_of_a_date_links_its_series(client, pausenhof):
+    assert 'href="/series/pausenhof"' in text(client.get(f"/events/{pausenhof[0]}"))
+
+
+def test_form_shows_the_dates_and_the_fields_of_the_event_form(client, pausenhof):
+    page = text(client.get("/series/pausenhof/register"))
+    for name in ("given_name", "family_name", "email", "organization", "privacy_consent", "csrf_token"):
+        assert f'name="{name}"' in page
+    assert page.count("<time") >= 3
+
+
+# --- registering and confirming ---------------------------------------------------------------------------
+
+
+def test_register_confirm_and_get_every_date(client, data, pausenhof):
+    response = register(client)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/series/pausenhof/registered")
+    assert "Pausenhof" in text(client.get(response.headers["Location"]))
+    found = series_registration(data)
+    assert found["status"] is SeriesRegistrationStatus.PENDING
+    assert date_states(data) == {}
+
+    page = text(client.get(f"/s/{found['token']}/confirm"))  # opening the link changes nothing
+    assert f'action="/s/{found["token"]}/confirm"' in page
+    assert series_registration(data)["status"] is SeriesRegistrationStatus.PENDING
+
+    response = confirm(client, found["token"])
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/s/{found['token']}")
+    assert series_registration(data)["status"] is SeriesRegistrationStatus.ACTIVE
+    assert date_states(data) == dict.fromkeys(pausenhof, (RegistrationStatus.CONFIRMED, None))
+    manage = text(client.get(f"/s/{found['token']}"))
+    for slug in pausenhof:
+        assert f"/s/{found['token']}/decline/{slug}" in manage
+    assert "webcal://localhost/calendar/" in manage
+    assert client.get(f"/s/{found['token']}").headers["Cache-Control"] == "private, no-store"
+
+
+def test_registering_again_answers_the_same_and_creates_nothing(client, data, pausenhof):
+    first = register(client)
+    second = register(client, email="ERIKA@example.org")
+    assert (first.status_code, first.headers["Location"]) == (second.status_code, second.headers["Location"])
+    with data() as (session, _make):
+        assert len(session.scalars(select(SeriesRegistration)).all()) == 1
+
+
+def test_invalid_form_is_shown_again_with_errors(client, data, pausenhof):
+    response = register(client, email="not-an-email", privacy_consent=None)
+    assert response.status_code == 400
+    page = text(response)
+    assert "error-summary" in page
+    with data() as (session, _make):
+        assert session.scalars(select(SeriesRegistration)).all() == []
+        assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_form_post_without_csrf_is_refused(client, pausenhof):
+    assert client.post("/series/pausenhof/register", data=form_values()).status_code == 400
+
+
+def test_series_without_upcoming_dates_explains_it(client, data):
+    with data() as (_session, make):
+        make.series(slug="leer", title="Leer")
+    response = client.get("/series/leer/register?lang=en")
+    assert response.status_code == 200
+    assert "no upcoming dates" in text(response)
+    assert 'name="given_name"' not in text(response)
+
+
+def test_expired_confirmation_link_shows_a_clear_page(client, data, pausenhof):
+    register(client)
+    with data() as (session, _make):
+        found = session.scalars(select(SeriesRegistration)).one()
+        found.expires_at = utcnow() - timedelta(minutes=1)
+        token = found.manage_token
+    assert client.get(f"/s/{token}/confirm").status_code == 410
+    assert client.post(f"/s/{token}/confirm", data={"csrf_token": csrf_token(client, "/")}).status_code == 410
+    assert date_states(data) == {}
+
+
+def test_unknown_series_token_is_404(client):
+    assert client.get("/s/nope").status_code == 404
+    assert client.get("/s/nope/confirm").status_code == 404
+
+
+# --- "diesmal nicht" and leaving the series -------------------------------------------------------------------
+
+
+@pytest.fixture
+def active(client, data, pausenhof) -> str:
+    register(client)
+    token = series_registration(data)["token"]
+    confirm(client, token)
+    return token
+
+
+def test_declining_one_date_frees_its_seat_for_the_waiting_list(client, data, pausenhof, active):
+    with data() as (session, make):
+        event = session.scalars(select(Registration)).first().event
+        waiter = make.registration(
+            event, mode=Mode.ONLINE, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow()
+        ).id
+    url = f"/s/{active}/decline/{pausenhof[0]}"
+    page = text(client.get(url))
+    assert f'action="{url}"' in page
+    assert date_states(data)[pausenhof[0]] == (RegistrationStatus.CONFIRMED, None)  # GET changed nothing
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 303
+    states = date_states(data)
+    assert states[pausenhof[0]] == (RegistrationStatus.CANCELLED, CancelReason.DECLINED)
+    assert states[pausenhof[1]] == (RegistrationStatus.CONFIRMED, None)
+    with data() as (session, _make):
+        assert session.get(Registration, waiter).status is RegistrationStatus.CONFIRMED
+        kinds = [m.kind for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))][-2:]
+    assert kinds == ["cancelled", "ticket"]
+    manage = text(client.get(f"/s/{active}"))
+    assert f"/s/{active}/decline/{pausenhof[0]}" not in manage
+    # Declining again leads back to the overview and changes nothing.
+    assert client.get(url).status_code == 303
+
+
+def test_declining_a_date_of_another_series_is_404(client, data, active):
+    with data() as (_session, make):
+        make.event(slug="fremd", starts_at=NOW + timedelta(days=3))
+    assert client.get(f"/s/{active}/decline/fremd").status_code == 404
+
+
+def test_leaving_the_series_cancels_every_upcoming_date(client, data, pausenhof, active):
+    url = f"/s/{active}/cancel"
+    assert 'action="' + url + '"' in text(client.get(url))
+    assert series_registration(data)["status"] is SeriesRegistrationStatus.ACTIVE
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 303
+    assert series_registration(data)["status"] is SeriesRegistrationStatus.CANCELLED
+    assert {state for state, _reason in date_states(data).values()} == {RegistrationStatus.CANCELLED}
+
+
+def test_series_manage_page_can_revoke_the_personal_feed(client, data, active):
+    with data() as (session, _make):
+        old = session.scalars(select(SeriesRegistration)).one().person.feed_token
+    url = f"/s/{active}"
+    response = client.post(f"{url}/calendar/renew", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 303
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+
+
+# --- JSON API ------------------------------------------------------------------------------------------------
+
+
+def api_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "given_name": "Erika",
+        "family_name": "Mustermann",
+        "email": "erika@example.org",
+        "privacy_consent": True,
+    }
+    body.update(overrides)
+    return body
+
+
+def test_api_series_registration_answers_202_check_inbox(client, data, pausenhof):
+    response = client.post("/api/v1/series/pausenhof/registrations", json=api_body())
+    assert response.status_code == 202
+    assert response.get_json() == {"status": "check_inbox"}
+    again = client.post("/api/v1/series/pausenhof/registrations", json=api_body())
+    assert (again.status_code, again.get_json()) == (202, {"status": "check_inbox"})
+    with data() as (session, _make):
+        found = session.scalars(select(SeriesRegistration)).one()
+        assert found.mode is Mode.ONLINE
+        kinds = [m.kind for m in session.scalars(select(OutboxMessage))]
+    assert kinds == ["series_confirm_email"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (api_body(email="nope"), 400, "validation_error"),
+        (api_body(privacy_consent=False), 400, "validation_error"),
+        (api_body(extra=1), 400, "validation_error"),
+        (api_body(mode="on_site"), 409, "mode_not_offered"),
+    ],
+)
+def test_api_series_registration_errors(client, pausenhof, body, status, code):
+    response = client.post("/api/v1/series/pausenhof/registrations", json=body)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_api_unknown_series_is_404_and_non_json_is_415(client, pausenhof):
+    response = client.post("/api/v1/series/nope/registrations", json=api_body())
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    response = client.post("/api/v1/series/pausenhof/registrations", data="x", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_openapi_documents_the_series_registration(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/series/{slug}/registrations"]["post"]
+    assert "202" in operation["responses"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("RegistrationRequest")
