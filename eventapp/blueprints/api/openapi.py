@@ -96,6 +96,15 @@ def _components() -> dict[str, Any]:
     return dict(sorted(top.get("$defs", {}).items()))
 
 
+SERIES_SLUG_PARAMETER = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "description": "The series' slug, as in its page URL (`/series/<slug>`).",
+    "schema": {"type": "string"},
+}
+
+
 @cache
 def _document() -> dict[str, Any]:
     paths = {
@@ -130,6 +139,22 @@ def _document() -> dict[str, Any]:
                 "description": "Always answers 202 once the request is valid: whether the person was new, "
                 "already registered, given a seat or put on the waiting list travels by mail only.",
                 "parameters": [SLUG_PARAMETER],
+                "requestBody": {"required": True, "content": _json_content(RegistrationRequest)},
+                "responses": {
+                    "202": {"description": "Accepted; the person gets an email.", "content": _json_content(CheckInbox)},
+                    **_errors(400, 404, 409, 413, 415, 429),
+                },
+            }
+        },
+        "/api/v1/series/{slug}/registrations": {
+            "post": {
+                "operationId": "registerForSeries",
+                "summary": "Register for every date of a series",
+                "description": "The same fields as an event registration (`waiting_for` does not apply); the "
+                "questions are those of the next date. One confirmation mail covers the series; after it, the "
+                "person is registered for every upcoming date and for dates added later. Always answers 202 "
+                "once the request is valid.",
+                "parameters": [SERIES_SLUG_PARAMETER],
                 "requestBody": {"required": True, "content": _json_content(RegistrationRequest)},
                 "responses": {
                     "202": {"description": "Accepted; the person gets an email.", "content": _json_content(CheckInbox)},

@@ -35,6 +35,7 @@ from eventapp.extensions import csrf, db, limiter
 from eventapp.models import Event, Question, utcnow
 from eventapp.services import catalog, listing
 from eventapp.services import registration as registration_service
+from eventapp.services import series as series_service
 from eventapp.services.errors import DomainError, ValidationError
 from eventapp.services.registration import Availability
 
@@ -286,6 +287,31 @@ def registration_input(body: RegistrationRequest) -> registration_service.Regist
 def check_inbox() -> tuple[Response, int]:
     """The one answer of every accepted registration POST."""
     return jsonify({"status": "check_inbox"}), 202
+
+
+@bp.post("/series/<slug>/registrations")
+@limiter.limit(_registration_limit)
+def register_series(slug: str) -> tuple[Response, int]:
+    """Register for every date of a series (the event fields; ``waiting_for`` does not apply);
+    always 202, like the event registration."""
+    found = series_service.series_by_slug(db.session, slug)
+    body = validate(RegistrationRequest, json_object())
+    config = current_app.config
+    try:
+        series_service.submit_series(
+            db.session,
+            found,
+            registration_input(body),
+            now=utcnow(),
+            confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
+            consent_version=config["PRIVACY_CONSENT_VERSION"],
+            resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
+        )
+    except DomainError as error:
+        _word_fields(error)
+        raise
+    db.session.commit()
+    return check_inbox()
 
 
 @bp.get("/openapi.json")
