@@ -311,7 +311,7 @@ def test_lines_are_folded_at_75_octets_and_end_with_crlf(session, make):
 
 
 def test_control_characters_are_removed_from_text(session, make):
-    event = make.event(title="A\x00B\x0bC\x1bD")
+    event = make.event(title="A\x01B\x0bC\x1bD\x7f")
     assert str(only_vevent(calendar.event_calendar(event, base_url=BASE))["SUMMARY"]) == "ABCD"
 
 
