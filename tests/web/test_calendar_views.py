@@ -334,3 +334,11 @@ def test_revoking_needs_a_post_with_csrf_and_a_valid_manage_token(client, attend
     assert client.get(f"/calendar/{attendee['token']}.ics").status_code == 200
     token = csrf_token(client, manage)
     assert client.post("/r/unknown/calendar/renew", data={"csrf_token": token}).status_code == 404
+
+
+def test_start_page_offers_subscriptions_that_follow_the_filters(client, programme):
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    assert "webcal://localhost/calendar.ics" in page
+    assert 'href="http://localhost/calendar.ics"' in page
+    filtered = html.unescape(client.get("/?format=pausenhof&organization=soest").get_data(as_text=True))
+    assert "webcal://localhost/calendar.ics?format=pausenhof&organization=soest" in filtered
