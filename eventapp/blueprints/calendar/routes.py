@@ -10,11 +10,12 @@ whether the token ever existed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask.wrappers import Response
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -57,7 +58,7 @@ def _not_modified(etag: str, last_modified: datetime | None) -> bool:
 
 def _calendar_response(
     version: calendar.FeedVersion,
-    build: Any,
+    build: Callable[[], bytes],
     *,
     filename: str,
     cache: str,
@@ -101,9 +102,11 @@ def feed() -> Response:
         return _plain(400, _('Unknown organization "%(value)s".', value=organization))
 
     def build() -> bytes:
-        parts = [str(PROGRAMME)]
-        if format:
-            parts.append(_format_name(format))
+        # The name follows ?lang= only, like the content, so one ETag always means the same bytes.
+        with force_locale(scope.locale):
+            parts = [str(PROGRAMME)]
+            if format:
+                parts.append(_format_name(format))
         if organization:
             parts.append(catalog.organization_by_slug(db.session, organization).name)
         return calendar.public_feed(db.session, scope, base_url=_base_url(), name=" – ".join(parts))
@@ -146,9 +149,9 @@ def personal_feed(token: str) -> Response:
 
     def build() -> bytes:
         person = calendar.person_by_feed_token(db.session, token)
-        return calendar.personal_feed(
-            db.session, person, now=now, base_url=_base_url(), name=str(_l("My events – Smart Cities"))
-        )
+        with force_locale(person.language or "de"):
+            name = _("My events – Smart Cities")
+        return calendar.personal_feed(db.session, person, now=now, base_url=_base_url(), name=name)
 
     return _calendar_response(version, build, filename="my-events.ics", cache=PRIVATE_CACHE, private=True)
 
