@@ -508,8 +508,10 @@ def date_overview(
         elif shown is not None and shown.status in ACTIVE_STATUSES:
             state = shown.status.value
         elif shown is not None and shown.status is RegistrationStatus.CANCELLED:
-            declined = shown.cancel_reason is CancelReason.DECLINED or shown.series_registration_id == (
-                series_registration.id
+            # A series date cancelled on its own page counts as declined, unless the whole series was left.
+            left = series_registration.status is SeriesRegistrationStatus.CANCELLED
+            declined = shown.cancel_reason is CancelReason.DECLINED or (
+                shown.series_registration_id == series_registration.id and not left
             )
             state = "declined" if declined else "cancelled"
         elif not upcoming:

@@ -430,3 +430,11 @@ def test_registering_again_for_an_active_series_mails_the_manage_link(session, p
     (again,) = smtp_server.messages[count:]
     assert again["Subject"] == "Your registration for the series: Pausenhof"
     assert f"http://localhost/s/{found.manage_token}" in again.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_after_leaving_the_series_its_dates_read_cancelled(session, pausenhof, now):
+    found = confirmed_series(session, pausenhof, now)
+    series.cancel_series(session, found, now=now)
+    states = {entry.state for entry in series.date_overview(session, found, now=now) if entry.event.starts_at > now}
+    assert states == {"cancelled"}
+    assert not any(entry.can_decline for entry in series.date_overview(session, found, now=now))

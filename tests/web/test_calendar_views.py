@@ -342,3 +342,11 @@ def test_start_page_offers_subscriptions_that_follow_the_filters(client, program
     assert 'href="http://localhost/calendar.ics"' in page
     filtered = html.unescape(client.get("/?format=pausenhof&organization=soest").get_data(as_text=True))
     assert "webcal://localhost/calendar.ics?format=pausenhof&organization=soest" in filtered
+
+
+def test_a_cancelled_event_offers_no_add_to_calendar_links(client, data):
+    with data() as (_session, make):
+        make.event(slug="abgesagt", starts_at=SOON, status=EventStatus.CANCELLED)
+    page = client.get("/events/abgesagt").get_data(as_text=True)
+    assert "calendar.google.com" not in page and "/events/abgesagt.ics" not in page
+    assert client.get("/events/abgesagt.ics").status_code == 200  # subscribed calendars still see STATUS:CANCELLED
