@@ -1,34 +1,111 @@
 # eventapp — `make run` sets everything up and serves; `make test` runs the whole suite.
+#
+# Every configuration variable of config.py can be given in the environment or on the
+# command line, e.g. `PORT=8080 make run` or `make run MAIL_SERVER=smtp.example.org`.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
 PORT ?= 5000
 export PORT
+#: The PostgreSQL run of `make test` (created when missing).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+#: Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k registration -x"`.
+PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt venv translations bench clean
+.PHONY: help run test lint fmt install install-dev translations clean
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(BIN)/activate
+help:
+	@echo "make run    set everything up (virtualenv, translations, database, signing key, demo data)"
+	echo "           and serve on http://$(HOST):$(PORT) with the mail worker beside it (Ctrl-C stops both)"
+	echo "make test   lint, then the test suite on SQLite and on PostgreSQL ($(PG_TEST_URL))"
+	echo "make lint   ruff check and ruff format --check"
+	echo "make fmt    ruff check --fix and ruff format"
+	echo "make clean  remove the virtualenv, caches and compiled translations (keeps instance/)"
 
-venv: $(BIN)/activate
+# --- setup (re-installs only when a requirements file changed) ----------------------------------
 
-translations: venv
-	$(BIN)/pybabel compile -d eventapp/translations --statistics 2>/dev/null || true
+$(VENV)/.installed-runtime: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
 
-lint: venv
-	$(BIN)/ruff check .
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/.installed-runtime
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed-runtime
+install-dev: $(VENV)/.installed-dev
+
+# Compiled catalogs (.mo) are not committed: run and test build them.
+translations: install
+	@if compgen -G "eventapp/translations/*/LC_MESSAGES/messages.po" > /dev/null; then
+		$(BIN)/pybabel -q compile -d eventapp/translations
+	fi
+
+# --- run -----------------------------------------------------------------------------------------
+
+run: install translations
+	@$(FLASK) db upgrade
+	$(FLASK) create-signing-key
+	$(FLASK) demo-data
+	$(FLASK) worker &
+	worker=$$!
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM
+	echo "eventapp: http://$(HOST):$(PORT)/ (mails are printed here and kept in instance/mail/; Ctrl-C stops)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# --- quality -------------------------------------------------------------------------------------
+
+lint: install-dev
+	@$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-fmt: venv
-	$(BIN)/ruff check --fix .
+fmt: install-dev
+	@$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: venv translations lint
-	$(BIN)/pytest -q
+# SQLite always; PostgreSQL when reachable (required with CI=true); browser tests need
+# Chromium (required with CI=true). The summary lines of every run are repeated at the end.
+test: install-dev translations lint
+	@ci=$$( [ "$${CI:-}" = true ] && echo yes || echo no )
+	logs=$$(mktemp -d)
+	trap 'rm -rf "$$logs"' EXIT
+	notes=()
+	failed=0
+	if [ ! -x "$(CHROMIUM)" ]; then
+		if [ $$ci = yes ]; then echo "FAILED: Chromium missing at $(CHROMIUM) (required with CI=true)"; exit 1; fi
+		notes+=("SKIPPED: browser tests (no Chromium at $(CHROMIUM))")
+	fi
+	if pg_where=$$($(BIN)/python tests/ensure_postgres.py "$(PG_TEST_URL)"); then pg=yes; else pg=no; fi
+	if [ $$pg = no ] && [ $$ci = yes ]; then
+		echo "FAILED: PostgreSQL suite required with CI=true (no server at $$pg_where)"; exit 1
+	fi
+	echo "=== pytest on SQLite ==="
+	if ! env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS) 2>&1 | tee "$$logs/sqlite"; then failed=1; fi
+	if [ $$pg = yes ]; then
+		echo "=== pytest on PostgreSQL ($(PG_TEST_URL)) ==="
+		if ! TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -q $(PYTEST_ARGS) 2>&1 | tee "$$logs/postgresql"; then
+			failed=1
+		fi
+	else
+		notes+=("SKIPPED: PostgreSQL suite (no server at $$pg_where)")
+	fi
+	echo "=== summary ==="
+	echo "SQLite:     $$(tail -n 1 "$$logs/sqlite")"
+	if [ $$pg = yes ]; then echo "PostgreSQL: $$(tail -n 1 "$$logs/postgresql")"; fi
+	for note in "$${notes[@]}"; do echo "$$note"; done
+	exit $$failed
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite*
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path "./$(VENV)/*" -exec rm -rf {} +
+	find eventapp/translations -name "*.mo" -delete
