@@ -22,6 +22,7 @@ from eventapp.models import (
     EventStatus,
     Mode,
     RegistrationStatus,
+    utcnow,
 )
 from eventapp.services import calendar, events, registration
 from eventapp.services.errors import NotFound, ValidationError
@@ -740,3 +741,21 @@ def test_promotion_sends_the_invitation_to_the_promoted_person(session, make, sm
     _deliver(session, now)
     assert [m for m, _v in _invitations(smtp_server, "a@example.org")] == ["CANCEL"]
     assert [m for m, _v in _invitations(smtp_server, "b@example.org")] == ["REQUEST"]
+
+
+def test_update_and_cancel_commands_send_calendar_updates(session, make, runner, smtp_server, now):
+    """The CLI of DESIGN §5 edits through the events service, so attendees get REQUEST then CANCEL."""
+    event = make.event(slug="konferenz", starts_at=utcnow() + timedelta(days=20))
+    reg = make.registration(event, ticket_id="t-cli", ticket_serial=1)
+    address = reg.person.email
+    session.commit()
+    result = runner.invoke(args=["update-event", "konferenz", "--venue", "Kulturzentrum Olpe"])
+    assert result.exit_code == 0, result.output
+    _deliver(session, utcnow())
+    result = runner.invoke(args=["cancel-event", "konferenz", "--message", "Leider abgesagt."])
+    assert result.exit_code == 0, result.output
+    _deliver(session, utcnow())
+    got = _invitations(smtp_server, address)
+    assert [(method, v["SEQUENCE"]) for method, v in got] == [("REQUEST", 1), ("CANCEL", 3)]
+    assert str(got[0][1]["LOCATION"]).startswith("Kulturzentrum Olpe")
+    assert str(got[1][1]["STATUS"]) == "CANCELLED"
