@@ -463,7 +463,9 @@ def public_feed_version(session: Session, scope: FeedScope) -> FeedVersion:
 
     The hash covers the latest change over *all* events in scope (drafts and
     cancelled ones too, so publishing or unpublishing changes it), their count
-    (a deletion changes it), the window's start date and the filters. The same
+    (a deletion changes it), the window's start date and the filters. Renaming an
+    organization (ORGANIZER's CN) shows with the next event change; FORMAT_VERSION
+    covers changes of the output format itself. The same
     query tells whether the filter values name anything: unknown ones raise
     ValidationError (fields ``format`` / ``organization``), an unknown series NotFound.
     """

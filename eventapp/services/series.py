@@ -25,6 +25,7 @@ from eventapp.models import (
     Event,
     EventStatus,
     Mode,
+    OutboxMessage,
     Person,
     QuestionKind,
     Registration,
@@ -229,7 +230,9 @@ def _overdue(series_registration: SeriesRegistration, now: datetime) -> bool:
     )
 
 
-def _mail(session: Session, series_registration: SeriesRegistration, kind: str, *, now: datetime, **context: Any):
+def _mail(
+    session: Session, series_registration: SeriesRegistration, kind: str, *, now: datetime, **context: Any
+) -> OutboxMessage:
     return outbox.enqueue(
         session,
         kind,
