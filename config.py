@@ -92,7 +92,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105 (tests only)
     BASE_URL = "http://localhost"
     RATELIMIT_ENABLED = True
     MAIL_TRANSPORT = "smtp"

@@ -29,6 +29,4 @@ def url_with_lang(lang: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(event_when=event_when, url_with_lang=url_with_lang, get_locale=get_locale)
-    app.jinja_env.filters.update(
-        date=format_date, datetime=format_datetime, time=format_time
-    )
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)
