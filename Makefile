@@ -17,7 +17,8 @@ PORT ?= 5000
 export PORT
 #: The PostgreSQL run of `make test` (created when missing).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-CHROMIUM ?= /usr/bin/chromium
+#: The browser tests (tests/browser) drive this Chromium.
+CHROMIUM := /usr/bin/chromium
 #: Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k registration -x"`.
 PYTEST_ARGS ?=
 
@@ -99,9 +100,10 @@ test: install-dev translations lint
 	else
 		notes+=("SKIPPED: PostgreSQL suite (no server at $$pg_where)")
 	fi
+	summary() { grep -E "[0-9]+ (passed|failed|errors?|skipped)|no tests ran" "$$1" | tail -n 1 || tail -n 1 "$$1"; }
 	echo "=== summary ==="
-	echo "SQLite:     $$(tail -n 1 "$$logs/sqlite")"
-	if [ $$pg = yes ]; then echo "PostgreSQL: $$(tail -n 1 "$$logs/postgresql")"; fi
+	echo "SQLite:     $$(summary "$$logs/sqlite")"
+	if [ $$pg = yes ]; then echo "PostgreSQL: $$(summary "$$logs/postgresql")"; fi
 	for note in "$${notes[@]}"; do echo "$$note"; done
 	exit $$failed
 
