@@ -214,7 +214,7 @@ KONFERENZ = EventSpec(
             "eine „Klimaneutrale Smart City“ zu sein, in Bad Berleburg soll das Thema Smart City auf die bestehende "
             "Nachhaltigkeitsstrategie einzahlen, und in Menden möchte man ein „Neues Wir“ schaffen – Innovation und "
             "Fortschritt gemeinschaftlich und in allen Lebensbereichen angehen.",
-            "Am Nachmittag steht unter dem Motto „Mit Digitalisierung Raum gestalten“ ganz im Zeichen konkreter "
+            "Der Nachmittag steht unter dem Motto „Mit Digitalisierung Raum gestalten“ ganz im Zeichen konkreter "
             "Beispiele aus der Region. Auf dem Marktplatz kommen Sie mit den Projektteams ins Gespräch.",
             "Sie können vor Ort teilnehmen (begrenzte Plätze) oder die Konferenz im Livestream verfolgen "
             "(unbegrenzte Plätze).",
