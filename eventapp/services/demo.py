@@ -402,13 +402,14 @@ ARCHIVE_KONFERENZ = EventSpec(
     slug="erste-smart-cities-konferenz",
     organization="suedwestfalen-agentur",
     title="Erste Smart Cities: Konferenz – Vorstellung der Rahmenstrategie",
-    summary="Die Südwestfalen Agentur und die Pionierkommunen stellen die „Smart Cities Rahmenstrategie“ vor.",
+    summary="Die Südwestfalen Agentur und die Pionierkommunen stellten die „Smart Cities Rahmenstrategie“ vor.",
     description="\n\n".join(
         (
             "Die Chancen der Digitalisierung nutzen, um die Lebensqualität in den Städten und Gemeinden "
             "Südwestfalens nachhaltig zu verbessern: Was in fünf Kommunen beginnt, soll die ganze Region "
-            "voranbringen. Diese Botschaft vermittelt die Südwestfalen Agentur zusammen mit den Pionierkommunen "
-            "Arnsberg, Bad Berleburg, Menden, Olpe und Soest bei der Vorstellung der „Smart Cities Rahmenstrategie“.",
+            "voranbringen. Diese Botschaft vermittelte die Südwestfalen Agentur zusammen mit den Pionierkommunen "
+            "Arnsberg, Bad Berleburg, Menden, Olpe und Soest bei der Vorstellung der „Smart Cities Rahmenstrategie“. "
+            "Über 80 Interessierte aus der Region folgten der Einladung zur Videokonferenz.",
             "Die Rahmenstrategie ist eine Art Leitfaden: Sie erklärt, was Südwestfalen unter einer Smart City "
             "versteht, warum Smart Cities Bürgerinnen und Bürgern, Kommunen und Unternehmen in der Region nützen, und "
             "wie die Region bei dem Thema zusammenarbeiten will.",
