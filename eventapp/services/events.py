@@ -97,7 +97,8 @@ def update_event(
     """Reschedule, move or resize an event and tell its confirmed attendees.
 
     ``None`` (or ``...`` for capacities, where None means unlimited) leaves a field
-    as it is. Moving only the start keeps the event's duration. When a time or the
+    as it is. Moving only the start keeps the event's duration (and a registration
+    deadline set to the start moves with it). When a time or the
     place changes, ``sequence`` is raised and every confirmed registration gets an
     ``event_updated`` mail; added seats go to the waiting lists at once, in this
     transaction. Lowering a capacity never takes a seat away from anyone.
@@ -136,6 +137,9 @@ def update_event(
         setattr(event, name, value)
 
     changed = [name for name in ATTENDEE_FIELDS if getattr(event, name) != wanted[name]]
+    if "starts_at" in changed and event.registration_closes_at == event.starts_at:
+        # "Registration closes when the event starts" keeps meaning that.
+        event.registration_closes_at = wanted["starts_at"]
     for name in changed:
         setattr(event, name, wanted[name])
     if changed:

@@ -68,6 +68,17 @@ def test_moving_the_start_keeps_the_duration_and_tells_confirmed_attendees(sessi
     assert sent[0].context == {"changed": ["starts_at", "ends_at"]}
 
 
+def test_a_deadline_at_the_start_moves_with_the_start(session, now, make):
+    event = make.event(starts_at=START, registration_closes_at=START)
+    other = make.event(starts_at=START, registration_closes_at=START - timedelta(days=2))
+
+    for moved in (event, other):
+        events.update_event(session, moved, now=now, starts_at=START + timedelta(days=7))
+
+    assert event.registration_closes_at == START + timedelta(days=7)
+    assert other.registration_closes_at == START - timedelta(days=2)
+
+
 def test_a_new_venue_is_announced(session, make, now, event):
     make.registration(event)
 
