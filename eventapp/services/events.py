@@ -161,7 +161,8 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     their address is told, with the organizer's ``message``.
 
     Nobody is promoted (there is nothing left to promote to) and the registrations
-    get no separate "cancelled" mail: the ``event_cancelled`` mail says it all.
+    get no separate "cancelled" mail: the ``event_cancelled`` mail says it all
+    (``had_ticket`` tells the mail whether to withdraw a calendar invitation).
     """
     message = (message or "").strip()
     if len(message) > MAX_CANCEL_MESSAGE:
@@ -177,6 +178,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     event.updated_at = now
     for active in _registrations(session, event, ACTIVE_STATUSES):
         told = active.email_confirmed_at is not None
+        had_ticket = active.status is RegistrationStatus.CONFIRMED
         active.status = RegistrationStatus.CANCELLED
         active.cancel_reason = CancelReason.EVENT_CANCELLED
         active.cancelled_at = now
@@ -185,7 +187,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
         active.waiting_since = None
         session.flush()
         if told:
-            _mail(session, active, "event_cancelled", now=now, message=message)
+            _mail(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
     session.flush()
     return event
 

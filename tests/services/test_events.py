@@ -226,7 +226,8 @@ def test_cancelling_ends_every_registration_and_tells_those_who_confirmed_their_
         ("event_cancelled", confirmed.id, "en"),
         ("event_cancelled", confirmed_waiter.id, "de"),
     ]
-    assert sent[0].context == {"message": "Leider fällt die Veranstaltung aus."}
+    assert sent[0].context == {"message": "Leider fällt die Veranstaltung aus.", "had_ticket": True}
+    assert sent[1].context["had_ticket"] is False
 
 
 def test_cancelling_promotes_nobody(session, make, now, event):
