@@ -7,7 +7,7 @@ overdue registrations and promotes waiters (``_prepare``), so expiry is never la
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from eventapp.models import (
     EventStatus,
     Mode,
     Person,
+    Question,
     QuestionKind,
     Registration,
     RegistrationStatus,
@@ -139,11 +140,11 @@ def _parse_mode(name: str, value: str | None) -> Mode | None:
         raise ValidationError(f"Unknown {name}.", fields={name: "invalid"}) from None
 
 
-def _clean_answers(event: Event, answers: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Check answers against the event's questions; returns (answers, any sensitive answered)."""
+def _clean_answers(questions_list: Iterable[Question], answers: Any) -> tuple[dict[str, Any], bool]:
+    """Check answers against the questions; returns (answers, any sensitive answered)."""
     if not isinstance(answers, dict):
         raise ValidationError("answers must be an object.", fields={"answers": "invalid"})
-    questions = {q.key: q for q in event.questions}
+    questions = {q.key: q for q in questions_list}
     unknown = sorted(set(answers) - set(questions))
     if unknown:
         raise ValidationError("Unknown question.", fields={f"answers.{key}": "unknown" for key in unknown})
@@ -182,6 +183,53 @@ def _clean_answers(event: Event, answers: dict[str, Any]) -> tuple[dict[str, Any
     if errors:
         raise ValidationError("Some answers are not valid.", fields=errors)
     return cleaned, sensitive
+
+
+@dataclass
+class CleanInput:
+    """A submission after validation and normalisation."""
+
+    given_name: str
+    family_name: str
+    organization: str
+    email: str
+    mode: Mode
+    waiting_for: Mode | None
+    answers: dict[str, Any]
+    #: Whether a sensitive question (Art. 9 DSGVO) was answered.
+    sensitive: bool
+    locale: str
+
+
+def clean_input(data: RegistrationInput, *, modes: Sequence[Mode], questions: Iterable[Question]) -> CleanInput:
+    """Validate a submission against the offered modes and the questions.
+
+    The one validation of the form and the API, for single events and series alike;
+    raises ValidationError (with field codes) or ModeNotOffered.
+    """
+    given_name = _clean_text("given_name", data.given_name, MAX_NAME, required=True)
+    family_name = _clean_text("family_name", data.family_name, MAX_NAME, required=True)
+    organization = _clean_text("organization", data.organization, MAX_ORGANIZATION, required=False)
+    email = normalize_email(data.email)
+    mode = _parse_mode("mode", data.mode)
+    waiting_for = _parse_mode("waiting_for", data.waiting_for)
+    if mode is None:
+        if len(modes) != 1:
+            raise ValidationError("Choose how you take part.", fields={"mode": "required"})
+        mode = modes[0]
+    if mode not in modes or (waiting_for is not None and waiting_for not in modes):
+        raise ModeNotOffered(fields={"mode": "not_offered"})
+    if waiting_for == mode:
+        waiting_for = None
+    answers, sensitive = _clean_answers(questions, data.answers)
+    if not data.privacy_consent:
+        raise ValidationError("Consent to the privacy notice is required.", fields={"privacy_consent": "required"})
+    if sensitive and not data.sensitive_consent:
+        raise ValidationError(
+            "Answers to sensitive questions need explicit consent.", fields={"sensitive_consent": "required"}
+        )
+    locale = data.locale if data.locale in LOCALES else "de"
+    return CleanInput(given_name, family_name, organization, email, mode, waiting_for, answers, sensitive, locale)
 
 
 def check_open(event: Event, *, now: datetime) -> None:
@@ -437,7 +485,8 @@ def sweep_expired(session: Session, *, now: datetime) -> int:
     return expired
 
 
-def _person_for(session: Session, email: str, locale: str, *, now: datetime) -> Person:
+def person_for(session: Session, email: str, locale: str, *, now: datetime) -> Person:
+    """The person with this (normalised) address, created at the first submission."""
     person = session.scalar(select(Person).where(Person.email == email))
     if person is not None:
         return person
@@ -478,35 +527,15 @@ def submit(
     per ``resend_interval``) and otherwise changes nothing, so callers can answer
     both cases identically.
     """
-    given_name = _clean_text("given_name", data.given_name, MAX_NAME, required=True)
-    family_name = _clean_text("family_name", data.family_name, MAX_NAME, required=True)
-    organization = _clean_text("organization", data.organization, MAX_ORGANIZATION, required=False)
-    email = normalize_email(data.email)
-    mode = _parse_mode("mode", data.mode)
-    waiting_for = _parse_mode("waiting_for", data.waiting_for)
-    if mode is None:
-        if len(event.modes) != 1:
-            raise ValidationError("Choose how you take part.", fields={"mode": "required"})
-        mode = event.modes[0]
-    if not event.offers(mode) or (waiting_for is not None and not event.offers(waiting_for)):
-        raise ModeNotOffered(fields={"mode": "not_offered"})
-    if waiting_for == mode:
-        waiting_for = None
-    answers, sensitive = _clean_answers(event, data.answers)
-    if not data.privacy_consent:
-        raise ValidationError("Consent to the privacy notice is required.", fields={"privacy_consent": "required"})
-    if sensitive and not data.sensitive_consent:
-        raise ValidationError(
-            "Answers to sensitive questions need explicit consent.", fields={"sensitive_consent": "required"}
-        )
-    locale = data.locale if data.locale in LOCALES else "de"
+    clean = clean_input(data, modes=event.modes, questions=event.questions)
+    mode, waiting_for, locale = clean.mode, clean.waiting_for, clean.locale
     check_open(event, now=now)
 
     event = prepare_event(session, event, now=now)
-    person = _person_for(session, email, locale, now=now)
+    person = person_for(session, clean.email, locale, now=now)
     existing = _active_registration(session, event, person)
     if existing is not None:
-        if not outbox.recently_mailed(session, to_address=email, event_id=event.id, since=now - resend_interval):
+        if not outbox.recently_mailed(session, to_address=clean.email, event_id=event.id, since=now - resend_interval):
             kind = "manage_link" if existing.email_confirmed_at else "confirm_email"
             _mail(session, existing, kind, now=now, waitlisted=existing.status is RegistrationStatus.WAITLISTED)
         return SubmitOutcome(existing, created=False)
@@ -528,20 +557,20 @@ def submit(
         event_id=event.id,
         person=person,
         series_registration_id=series_registration_id,
-        given_name=given_name,
-        family_name=family_name,
-        organization=organization,
+        given_name=clean.given_name,
+        family_name=clean.family_name,
+        organization=clean.organization,
         mode=mode,
         waiting_for=waiting_for,
         waiting_since=now if (waiting_for is not None or status is RegistrationStatus.WAITLISTED) else None,
         status=status,
         email_confirmed_at=email_confirmed,
         expires_at=None if email_confirmed else now + CONFIRM_WINDOW,
-        answers=answers,
+        answers=clean.answers,
         locale=locale,
         privacy_consent_version=consent_version,
         privacy_consent_at=now,
-        sensitive_consent_at=now if sensitive else None,
+        sensitive_consent_at=now if clean.sensitive else None,
         confirmed_at=now if status is RegistrationStatus.CONFIRMED else None,
         created_at=now,
     )

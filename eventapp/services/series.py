@@ -11,7 +11,7 @@ that date's own manage page (it counts as declined).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,6 @@ from eventapp.models import (
     Mode,
     OutboxMessage,
     Person,
-    QuestionKind,
     Registration,
     RegistrationStatus,
     Series,
@@ -39,23 +38,17 @@ from eventapp.services.errors import (
     DomainError,
     InvalidState,
     LinkExpired,
-    ModeNotOffered,
     NotFound,
     RegistrationClosed,
-    ValidationError,
 )
 from eventapp.services.registration import (
     CONFIRM_WINDOW,
-    MAX_ANSWER,
-    MAX_NAME,
-    MAX_ORGANIZATION,
     RegistrationInput,
 )
 
 #: Statuses of a date the public sees (drafts are the organizer's business).
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 SERIES_ACTIVE = (SeriesRegistrationStatus.PENDING, SeriesRegistrationStatus.ACTIVE)
-LOCALES = ("de", "en")
 
 
 @dataclass
@@ -127,85 +120,6 @@ def series_registration_by_token(session: Session, manage_token: str) -> SeriesR
 # --- submitting ----------------------------------------------------------------------------------------
 
 
-def _text(name: str, value: Any, max_length: int, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be text.", fields={name: "invalid"})
-    value = " ".join(value.split())
-    if required and not value:
-        raise ValidationError(f"{name} is required.", fields={name: "required"})
-    if len(value) > max_length:
-        raise ValidationError(f"{name} is too long.", fields={name: "too_long"})
-    return value
-
-
-def _mode(data: RegistrationInput, dates: list[Event]) -> Mode:
-    offered = {mode for event in dates for mode in event.modes}
-    if data.mode in (None, ""):
-        if len(offered) != 1:
-            raise ValidationError("Choose how you take part.", fields={"mode": "required"})
-        return next(iter(offered))
-    try:
-        mode = Mode(data.mode)
-    except ValueError:
-        raise ValidationError("Unknown mode.", fields={"mode": "invalid"}) from None
-    if mode not in offered:
-        raise ModeNotOffered(fields={"mode": "not_offered"})
-    return mode
-
-
-def _answers(data: RegistrationInput, event: Event) -> tuple[dict[str, Any], bool]:
-    """Check answers against the questions of the form's date; (answers, sensitive answered)."""
-    if not isinstance(data.answers, dict):
-        raise ValidationError("answers must be an object.", fields={"answers": "invalid"})
-    questions = {question.key: question for question in event.questions}
-    errors = {f"answers.{key}": "unknown" for key in data.answers if key not in questions}
-    cleaned: dict[str, Any] = {}
-    sensitive = False
-    for key, question in questions.items():
-        value = data.answers.get(key)
-        if question.kind is QuestionKind.CHECKBOX:
-            value = False if value in (None, "") else value
-            if not isinstance(value, bool):
-                errors[f"answers.{key}"] = "invalid"
-                continue
-        else:
-            value = "" if value is None else value
-            if not isinstance(value, str):
-                errors[f"answers.{key}"] = "invalid"
-                continue
-            value = value.strip().replace("\r\n", "\n")
-            if len(value) > MAX_ANSWER:
-                errors[f"answers.{key}"] = "too_long"
-                continue
-            if question.kind is QuestionKind.CHOICE and value and value not in {c["value"] for c in question.choices}:
-                errors[f"answers.{key}"] = "invalid"
-                continue
-        if question.required and not value:
-            errors[f"answers.{key}"] = "required"
-            continue
-        if value:
-            cleaned[key] = value
-            sensitive = sensitive or question.sensitive
-    if errors:
-        raise ValidationError("Some answers are not valid.", fields=errors)
-    return cleaned, sensitive
-
-
-def _person(session: Session, email: str, locale: str, *, now: datetime) -> Person:
-    person = session.scalar(select(Person).where(Person.email == email))
-    if person is not None:
-        return person
-    try:
-        with session.begin_nested():
-            person = Person(email=email, language=locale, created_at=now)
-            session.add(person)
-    except IntegrityError:
-        person = session.scalars(select(Person).where(Person.email == email)).one()
-    return person
-
-
 def _live(session: Session, series: Series, person: Person, *, now: datetime) -> SeriesRegistration | None:
     """The person's pending or active series registration; an overdue pending one is expired on the way."""
     found = session.scalar(
@@ -261,24 +175,15 @@ def submit_series(
     ``resend_interval``) and otherwise changes nothing, so callers answer alike.
     Without ``confirm_email`` the series registration is active at once.
     """
-    given_name = _text("given_name", data.given_name, MAX_NAME, required=True)
-    family_name = _text("family_name", data.family_name, MAX_NAME, required=True)
-    organization = _text("organization", data.organization, MAX_ORGANIZATION, required=False)
-    email = registration.normalize_email(data.email)
     dates = upcoming_dates(session, series, now=now)
     if not dates:
         raise RegistrationClosed("The series has no upcoming dates.")
-    mode = _mode(data, dates)
-    answers, sensitive = _answers(data, dates[0])
-    if not data.privacy_consent:
-        raise ValidationError("Consent to the privacy notice is required.", fields={"privacy_consent": "required"})
-    if sensitive and not data.sensitive_consent:
-        raise ValidationError(
-            "Answers to sensitive questions need explicit consent.", fields={"sensitive_consent": "required"}
-        )
-    locale = data.locale if data.locale in LOCALES else "de"
+    offered = tuple(mode for mode in Mode if any(event.offers(mode) for event in dates))
+    # The series form asks the questions of its next date; waiting_for does not apply.
+    clean = registration.clean_input(replace(data, waiting_for=None), modes=offered, questions=dates[0].questions)
+    email, locale = clean.email, clean.locale
 
-    person = _person(session, email, locale, now=now)
+    person = registration.person_for(session, email, locale, now=now)
     existing = _live(session, series, person, now=now)
     if existing is not None:
         since = now - resend_interval
@@ -293,17 +198,17 @@ def submit_series(
     series_registration = SeriesRegistration(
         series_id=series.id,
         person=person,
-        given_name=given_name,
-        family_name=family_name,
-        organization=organization,
-        mode=mode,
+        given_name=clean.given_name,
+        family_name=clean.family_name,
+        organization=clean.organization,
+        mode=clean.mode,
         status=SeriesRegistrationStatus.PENDING,
         expires_at=now + CONFIRM_WINDOW,
-        answers=answers,
+        answers=clean.answers,
         locale=locale,
         privacy_consent_version=consent_version,
         privacy_consent_at=now,
-        sensitive_consent_at=now if sensitive else None,
+        sensitive_consent_at=now if clean.sensitive else None,
         created_at=now,
     )
     try:
