@@ -71,6 +71,11 @@ class Config:
     @classmethod
     def finalize(cls, settings: dict) -> None:
         """Derive settings that depend on others."""
+        url = settings.get("SQLALCHEMY_DATABASE_URI") or ""
+        # postgres:// and postgresql:// (as hosting platforms hand them out) use psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                settings["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len(prefix) :]
         if not settings.get("MAIL_TRANSPORT"):
             settings["MAIL_TRANSPORT"] = "smtp" if settings.get("MAIL_SERVER") else "console"
 

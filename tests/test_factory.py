@@ -30,3 +30,9 @@ def test_production_refuses_to_start_without_required_settings(monkeypatch):
 def test_unknown_config_name_is_a_clear_error():
     with pytest.raises(RuntimeError, match="Unknown EVENTAPP_CONFIG"):
         create_app("staging")
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_plain_postgresql_urls_use_psycopg3(scheme):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"{scheme}://u@db.example/eventapp")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/eventapp"
