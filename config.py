@@ -58,6 +58,8 @@ class Config:
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "30 per minute")
     RATELIMIT_HEADERS_ENABLED = True
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
     WORKER_INTERVAL_SECONDS = _int("WORKER_INTERVAL_SECONDS", 2)
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 
@@ -34,6 +35,10 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.update(_settings(config_name, overrides))
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx & co.: client address (rate limits) and scheme from X-Forwarded-*.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(exist_ok=True)
 
     from eventapp import i18n, keys, templating

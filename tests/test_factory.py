@@ -36,3 +36,18 @@ def test_unknown_config_name_is_a_clear_error():
 def test_plain_postgresql_urls_use_psycopg3(scheme):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"{scheme}://u@db.example/eventapp")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/eventapp"
+
+
+def test_proxy_count_trusts_forwarded_client_address():
+    app = create_app("testing", PROXY_COUNT=1)
+    seen = {}
+
+    @app.get("/_remote")
+    def remote():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/_remote", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["addr"] == "203.0.113.7"
