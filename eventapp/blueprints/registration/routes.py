@@ -8,29 +8,35 @@ and redirects (303) to a page that can be reloaded safely.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from eventapp.blueprints.errors import domain_message
+from eventapp.blueprints.registration.common import (
+    commit_action,
+    commit_submission,
+    form_context,
+    form_locale,
+    in_their_language,
+    keep_private,
+    registration_limit,
+    to_manage,
+)
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
 from eventapp.extensions import db, limiter
 from eventapp.keys import current_keyring
-from eventapp.models import Event, EventAttendance, Mode, Organization, Registration, RegistrationStatus, utcnow
+from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
 from eventapp.services import catalog, registration
 from eventapp.services.errors import (
     DomainError,
     EventCancelled,
     InvalidState,
     LinkExpired,
-    ModeNotOffered,
     RegistrationClosed,
     RegistrationNotOpen,
-    ValidationError,
 )
 from eventapp.services.tickets import qr_png, qr_svg, ticket_token
 
@@ -48,11 +54,10 @@ _STATE_ERRORS: dict[str, type[DomainError]] = {
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    """Pages behind a manage token are personal: never cached, the token never leaks as a Referer."""
-    response.headers["Cache-Control"] = "private, no-store"
+    """Pages behind a manage token are personal (see keep_private); no page here is cached."""
     if request.path.startswith("/r/"):
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex"
+        return keep_private(response)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -61,30 +66,17 @@ def _template_helpers() -> dict[str, object]:
     return {"mode_words": _mode_words, "Status": RegistrationStatus}
 
 
-def _locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def _event(slug: str) -> Event:
     """The public event (drafts and unknown slugs are the same 404)."""
     return catalog.event_by_slug(db.session, slug)
-
-
-def _organization_names() -> list[str]:
-    """Suggestions for the organization field: every organization we know, by name."""
-    return list(db.session.scalars(select(Organization.name).order_by(Organization.name)))
 
 
 def _render_form(event: Event, form: RegistrationForm, *, now: datetime, status: int = 200) -> tuple[str, int]:
     return (
         render_template(
             "registration/form.html",
-            event=event,
-            form=form,
             availability=registration.availability(db.session, event, now=now),
-            organizations=_organization_names(),
-            hybrid=event.attendance is EventAttendance.HYBRID,
-            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+            **form_context(event, form),
         ),
         status,
     )
@@ -95,7 +87,7 @@ def _unavailable(event: Event, message: str, *, state: str, status: int) -> tupl
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+@limiter.limit(registration_limit, methods=["POST"])
 def form(slug: str) -> Response | tuple[str, int]:
     """The registration form; a valid POST registers and redirects to "check your inbox".
 
@@ -109,7 +101,7 @@ def form(slug: str) -> Response | tuple[str, int]:
         message = domain_message(_STATE_ERRORS[state]())
         return _unavailable(event, message, state=state, status=200 if request.method == "GET" else 409)
 
-    form = build_form(event, _locale())
+    form = build_form(event, form_locale())
     if not form.validate_on_submit():
         return _render_form(event, form, now=now, status=400 if request.method == "POST" else 200)
 
@@ -120,30 +112,14 @@ def form(slug: str) -> Response | tuple[str, int]:
         mode, waiting_for = preferred.other, preferred
     else:
         mode, waiting_for = preferred, None
-    data = form.to_input(mode=mode, waiting_for=waiting_for, locale=_locale())
+    data = form.to_input(mode=mode, waiting_for=waiting_for, locale=form_locale())
     try:
-        registration.submit(
-            db.session,
-            event,
-            data,
-            now=now,
-            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
-            consent_version=current_app.config["PRIVACY_CONSENT_VERSION"],
-            resend_interval=timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"]),
-        )
-        db.session.commit()
-    except ValidationError as error:
-        db.session.rollback()
-        form.add_service_errors(error.fields)
-        return _render_form(event, form, now=now, status=400)
-    except ModeNotOffered as error:
-        db.session.rollback()
-        form.form_errors.append(domain_message(error))
-        return _render_form(event, form, now=now, status=409)
+        refused = commit_submission(form, registration.submit, event, data, now=now)
     except (RegistrationNotOpen, RegistrationClosed, EventCancelled) as error:
-        db.session.rollback()
         state = next(name for name, kind in _STATE_ERRORS.items() if isinstance(error, kind))
         return _unavailable(event, domain_message(error), state=state, status=409)
+    if refused is not None:
+        return _render_form(event, form, now=now, status=refused)
     return redirect(url_for(".registered", slug=event.slug), 303)
 
 
@@ -161,13 +137,8 @@ def registered(slug: str) -> str:
 
 
 def _registration(token: str) -> Registration:
-    """The registration of a manage token (unknown tokens: a 404 that reveals nothing).
-
-    Pages about a registration speak the person's language unless they chose another.
-    """
-    found = registration.registration_by_token(db.session, token)
-    g.person_language = found.person.language
-    return found
+    """The registration of a manage token (unknown tokens: a 404 that reveals nothing)."""
+    return in_their_language(registration.registration_by_token(db.session, token))
 
 
 def _is_overdue(reg: Registration, now: datetime) -> bool:
@@ -192,14 +163,6 @@ def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None
         return None
     target = reg.mode.other
     return target, not availability.modes[target].full
-
-
-def _manage_url(reg: Registration) -> str:
-    return url_for(".manage", token=reg.manage_token)
-
-
-def _to_manage(reg: Registration) -> Response:
-    return redirect(_manage_url(reg), 303)
 
 
 def _expired_page(reg: Registration) -> tuple[str, int]:
@@ -232,24 +195,20 @@ def confirm(token: str) -> Response | tuple[str, int] | str:
     if reg.status is RegistrationStatus.EXPIRED or _is_overdue(reg, now):
         return _expired_page(reg)
     if reg.email_confirmed_at is not None or not reg.is_active:
-        return _to_manage(reg)  # already confirmed (or cancelled: the manage page explains)
+        return to_manage(reg)  # already confirmed (or cancelled: the manage page explains)
     if request.method == "GET":
         return render_template("registration/confirm.html", reg=reg, event=reg.event)
     try:
-        registration.confirm(db.session, reg, now=now)
-        db.session.commit()
+        confirmed = commit_action(lambda: registration.confirm(db.session, reg, now=now), reraise=(LinkExpired,))
     except LinkExpired:
-        db.session.rollback()
         return _expired_page(reg)
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(reg)
+    if not confirmed:
+        return to_manage(reg)
     if reg.status is RegistrationStatus.CONFIRMED:
         flash(_("Thank you! Your registration is confirmed. We have sent your ticket by email."), "success")
     else:
         flash(_("Thank you! Your email address is confirmed and you are on the waiting list."), "success")
-    return _to_manage(reg)
+    return to_manage(reg)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -257,18 +216,12 @@ def cancel(token: str) -> Response | str:
     """GET: "do you really want to cancel?" with one button. POST: cancel."""
     reg = _registration(token)
     if not reg.is_active:
-        return _to_manage(reg)
+        return to_manage(reg)
     if request.method == "GET":
         return render_template("registration/cancel.html", reg=reg, event=reg.event)
-    try:
-        registration.cancel(db.session, reg, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(reg)
-    flash(_("Your registration has been cancelled. We have sent you a confirmation by email."), "success")
-    return _to_manage(reg)
+    if commit_action(lambda: registration.cancel(db.session, reg, now=utcnow())):
+        flash(_("Your registration has been cancelled. We have sent you a confirmation by email."), "success")
+    return to_manage(reg)
 
 
 @bp.route("/r/<token>/switch", methods=["GET", "POST"])
@@ -278,18 +231,13 @@ def switch(token: str) -> Response | str:
     now = utcnow()
     target = _switch_target(reg, now)
     if target is None:
-        return _to_manage(reg)
+        return to_manage(reg)
     if request.method == "GET":
         mode, seat_free = target
         return render_template("registration/switch.html", reg=reg, event=reg.event, target=mode, seat_free=seat_free)
     old_mode = reg.mode
-    try:
-        registration.switch_mode(db.session, reg, now=now)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(reg)
+    if not commit_action(lambda: registration.switch_mode(db.session, reg, now=now)):
+        return to_manage(reg)
     if reg.mode is not old_mode:
         if reg.status is RegistrationStatus.CONFIRMED:
             flash(
@@ -309,7 +257,7 @@ def switch(token: str) -> Response | str:
             ),
             "success",
         )
-    return _to_manage(reg)
+    return to_manage(reg)
 
 
 def _mode_words(mode: Mode) -> str:
@@ -321,15 +269,9 @@ def _mode_words(mode: Mode) -> str:
 def stop_waiting(token: str) -> Response:
     """Leave the other mode's waiting list and keep the current seat."""
     reg = _registration(token)
-    try:
-        registration.stop_waiting(db.session, reg, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(reg)
-    flash(_("You are no longer on the waiting list. Your current seat stays yours."), "success")
-    return _to_manage(reg)
+    if commit_action(lambda: registration.stop_waiting(db.session, reg, now=utcnow())):
+        flash(_("You are no longer on the waiting list. Your current seat stays yours."), "success")
+    return to_manage(reg)
 
 
 # --- QR ticket images ---------------------------------------------------------------

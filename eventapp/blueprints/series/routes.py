@@ -10,35 +10,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from eventapp.blueprints.errors import domain_message, error_page
+from eventapp.blueprints.errors import error_page
+from eventapp.blueprints.registration.common import (
+    commit_action,
+    commit_submission,
+    form_context,
+    form_locale,
+    in_their_language,
+    keep_private,
+    registration_limit,
+    to_manage,
+)
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
 from eventapp.extensions import db, limiter
-from eventapp.models import (
-    Event,
-    EventAttendance,
-    Organization,
-    Series,
-    SeriesRegistration,
-    SeriesRegistrationStatus,
-    utcnow,
-)
+from eventapp.models import Event, Series, SeriesRegistration, SeriesRegistrationStatus, utcnow
 from eventapp.services import catalog
 from eventapp.services import series as series_service
-from eventapp.services.errors import (
-    DomainError,
-    LinkExpired,
-    ModeNotOffered,
-    NotFound,
-    RegistrationClosed,
-    ValidationError,
-)
+from eventapp.services.errors import LinkExpired, NotFound, RegistrationClosed
 
 bp = Blueprint("series", __name__)
 
@@ -84,16 +77,10 @@ def series_overview(found: SeriesRegistration) -> list[series_service.DateEntry]
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    """Pages behind a series manage token are personal: not cached, no Referer, not indexed."""
+    """Pages behind a series manage token are personal (see keep_private)."""
     if request.path.startswith("/s/"):
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex"
+        return keep_private(response)
     return response
-
-
-def _locale() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _series(slug: str) -> Series:
@@ -101,10 +88,6 @@ def _series(slug: str) -> Series:
         return series_service.series_by_slug(db.session, slug)
     except NotFound:
         abort(404)
-
-
-def _organization_names() -> list[str]:
-    return list(db.session.scalars(select(Organization.name).order_by(Organization.name)))
 
 
 @bp.get("/series/<slug>")
@@ -129,19 +112,20 @@ def _render_form(series: Series, event: Event, form: RegistrationForm, *, status
         render_template(
             "series/form.html",
             series=series,
-            event=event,
-            form=form,
             dates=series_service.upcoming_dates(db.session, series, now=now),
-            organizations=_organization_names(),
-            hybrid=event.attendance is EventAttendance.HYBRID,
-            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
+            **form_context(event, form),
         ),
         status,
     )
 
 
+def _no_dates(series: Series, *, status: int) -> tuple[str, int]:
+    message = _("This series has no upcoming dates to register for.")
+    return render_template("series/unavailable.html", series=series, message=message), status
+
+
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+@limiter.limit(registration_limit, methods=["POST"])
 def form(slug: str) -> Response | tuple[str, int]:
     """The same form as for one date (fields and questions of the next date); a valid POST
     registers for the series and redirects to "check your inbox"."""
@@ -149,36 +133,17 @@ def form(slug: str) -> Response | tuple[str, int]:
     now = utcnow()
     event = series_service.form_date(db.session, series, now=now)
     if event is None:
-        message = _("This series has no upcoming dates to register for.")
-        status = 200 if request.method == "GET" else 409
-        return render_template("series/unavailable.html", series=series, message=message), status
-    form = build_form(event, _locale())
+        return _no_dates(series, status=200 if request.method == "GET" else 409)
+    form = build_form(event, form_locale())
     if not form.validate_on_submit():
         return _render_form(series, event, form, status=400 if request.method == "POST" else 200)
-    data = form.to_input(mode=form.preferred_mode(), waiting_for=None, locale=_locale())
+    data = form.to_input(mode=form.preferred_mode(), waiting_for=None, locale=form_locale())
     try:
-        series_service.submit_series(
-            db.session,
-            series,
-            data,
-            now=now,
-            confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
-            consent_version=current_app.config["PRIVACY_CONSENT_VERSION"],
-            resend_interval=timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"]),
-        )
-        db.session.commit()
-    except ValidationError as error:
-        db.session.rollback()
-        form.add_service_errors(error.fields)
-        return _render_form(series, event, form, status=400)
-    except ModeNotOffered as error:
-        db.session.rollback()
-        form.form_errors.append(domain_message(error))
-        return _render_form(series, event, form, status=409)
+        refused = commit_submission(form, series_service.submit_series, series, data, now=now)
     except RegistrationClosed:
-        db.session.rollback()
-        message = _("This series has no upcoming dates to register for.")
-        return render_template("series/unavailable.html", series=series, message=message), 409
+        return _no_dates(series, status=409)
+    if refused is not None:
+        return _render_form(series, event, form, status=refused)
     return redirect(url_for(".registered", slug=series.slug), 303)
 
 
@@ -197,13 +162,7 @@ def registered(slug: str) -> str:
 
 def _series_registration(token: str) -> SeriesRegistration:
     """The series registration of a manage token; unknown tokens are a 404 revealing nothing."""
-    found = series_service.series_registration_by_token(db.session, token)
-    g.person_language = found.person.language
-    return found
-
-
-def _to_manage(found: SeriesRegistration) -> Response:
-    return redirect(url_for(".manage", token=found.manage_token), 303)
+    return in_their_language(series_service.series_registration_by_token(db.session, token))
 
 
 def _is_overdue(found: SeriesRegistration) -> bool:
@@ -236,21 +195,21 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
     if found.status is SeriesRegistrationStatus.EXPIRED or _is_overdue(found):
         return render_template("series/expired.html", sreg=found, series=found.series), 410
     if found.status is not SeriesRegistrationStatus.PENDING:
-        return _to_manage(found)
+        return to_manage(found)
     if request.method == "GET":
         return render_template("series/confirm.html", sreg=found, series=found.series)
     try:
-        series_service.confirm_series(db.session, found, now=utcnow())
-        db.session.commit()
+        confirmed = commit_action(
+            lambda: series_service.confirm_series(db.session, found, now=utcnow()), reraise=(LinkExpired,)
+        )
     except LinkExpired:
-        db.session.rollback()
         return render_template("series/expired.html", sreg=found, series=found.series), 410
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(found)
-    flash(_("Thank you! You are registered for the series. We are sending a ticket for each date by email."), "success")
-    return _to_manage(found)
+    if confirmed:
+        flash(
+            _("Thank you! You are registered for the series. We are sending a ticket for each date by email."),
+            "success",
+        )
+    return to_manage(found)
 
 
 @bp.route("/s/<token>/decline/<event_slug>", methods=["GET", "POST"])
@@ -265,18 +224,12 @@ def decline(token: str, event_slug: str) -> Response | str:
         (e for e in series_service.date_overview(db.session, found, now=utcnow()) if e.event.id == event.id), None
     )
     if entry is None or not entry.can_decline:
-        return _to_manage(found)
+        return to_manage(found)
     if request.method == "GET":
         return render_template("series/decline.html", sreg=found, series=found.series, event=event, entry=entry)
-    try:
-        series_service.decline_date(db.session, found, event, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(found)
-    flash(_("Done: you will not take part on this date. Your other dates stay as they are."), "success")
-    return _to_manage(found)
+    if commit_action(lambda: series_service.decline_date(db.session, found, event, now=utcnow())):
+        flash(_("Done: you will not take part on this date. Your other dates stay as they are."), "success")
+    return to_manage(found)
 
 
 @bp.route("/s/<token>/cancel", methods=["GET", "POST"])
@@ -284,15 +237,12 @@ def cancel(token: str) -> Response | str:
     """GET: "leave the whole series?" with one button. POST: cancel every upcoming date."""
     found = _series_registration(token)
     if found.status not in (SeriesRegistrationStatus.PENDING, SeriesRegistrationStatus.ACTIVE):
-        return _to_manage(found)
+        return to_manage(found)
     if request.method == "GET":
         return render_template("series/cancel.html", sreg=found, series=found.series)
-    try:
-        series_service.cancel_series(db.session, found, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-        return _to_manage(found)
-    flash(_("You have left the series. Your upcoming dates are cancelled; we are confirming each by email."), "success")
-    return _to_manage(found)
+    if commit_action(lambda: series_service.cancel_series(db.session, found, now=utcnow())):
+        flash(
+            _("You have left the series. Your upcoming dates are cancelled; we are confirming each by email."),
+            "success",
+        )
+    return to_manage(found)
