@@ -31,6 +31,7 @@ from eventapp.blueprints.api.schemas import (
     QuestionOut,
     RegistrationRequest,
 )
+from eventapp.blueprints.registration.common import registration_limit, submit_settings
 from eventapp.extensions import csrf, db, limiter
 from eventapp.models import Event, Question, utcnow
 from eventapp.services import catalog, listing
@@ -239,28 +240,15 @@ def event(slug: str) -> Response:
     return _json(event_out(found, availability, locale=str(get_locale())))
 
 
-def _registration_limit() -> str:
-    return current_app.config["RATELIMIT_REGISTRATION"]
-
-
 @bp.post("/events/<slug>/registrations")
-@limiter.limit(_registration_limit)
+@limiter.limit(registration_limit)
 def register(slug: str) -> tuple[Response, int]:
     """Register for an event; always 202 so that the answer reveals nothing about the address."""
     found = catalog.event_by_slug(db.session, slug)
     body = validate(RegistrationRequest, json_object())
     data = registration_input(body)
-    config = current_app.config
     try:
-        registration_service.submit(
-            db.session,
-            found,
-            data,
-            now=utcnow(),
-            confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
-            consent_version=config["PRIVACY_CONSENT_VERSION"],
-            resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
-        )
+        registration_service.submit(db.session, found, data, now=utcnow(), **submit_settings())
     except DomainError as error:
         _word_fields(error)
         raise
@@ -290,23 +278,14 @@ def check_inbox() -> tuple[Response, int]:
 
 
 @bp.post("/series/<slug>/registrations")
-@limiter.limit(_registration_limit)
+@limiter.limit(registration_limit)
 def register_series(slug: str) -> tuple[Response, int]:
     """Register for every date of a series (the event fields; ``waiting_for`` does not apply);
     always 202, like the event registration."""
     found = series_service.series_by_slug(db.session, slug)
     body = validate(RegistrationRequest, json_object())
-    config = current_app.config
     try:
-        series_service.submit_series(
-            db.session,
-            found,
-            registration_input(body),
-            now=utcnow(),
-            confirm_email=config["REGISTRATION_CONFIRM_EMAIL"],
-            consent_version=config["PRIVACY_CONSENT_VERSION"],
-            resend_interval=timedelta(minutes=config["RESEND_INTERVAL_MINUTES"]),
-        )
+        series_service.submit_series(db.session, found, registration_input(body), now=utcnow(), **submit_settings())
     except DomainError as error:
         _word_fields(error)
         raise
