@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from eventapp import create_app
 from eventapp.extensions import db as _db
 from eventapp.extensions import limiter
 from tests import factories
+from tests.helpers import DB
 from tests.smtp_server import SMTPServer
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -102,6 +104,26 @@ def make(session: Session) -> factories.Factories:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def data(app: Flask) -> DB:
+    """``with data() as (session, make):`` – a short app context that commits at the end.
+
+    For web tests: each request runs in its own app context (as in production), so they
+    prepare and inspect data in such blocks and hold no context during requests.
+    """
+
+    @contextmanager
+    def block() -> Iterator[tuple[Session, factories.Factories]]:
+        with app.app_context():
+            try:
+                yield _db.session, factories.Factories(_db.session)
+                _db.session.commit()
+            finally:
+                _db.session.remove()
+
+    return block
 
 
 _MAIL_SETTINGS = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +12,6 @@ import ics
 import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
-from sqlalchemy import event as sa_event
 
 from eventapp.mail import deliver_outbox
 from eventapp.models import (
@@ -26,6 +24,7 @@ from eventapp.models import (
 )
 from eventapp.services import calendar, events, registration
 from eventapp.services.errors import NotFound, ValidationError
+from tests.helpers import recorded_selects
 
 BASE = "https://events.example.org"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -77,20 +76,9 @@ def only_vevent(data: bytes) -> icalendar.Event:
     return found[0]
 
 
-@contextmanager
 def counted_selects(session):
-    statements: list[str] = []
-    engine = session.get_bind()
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    sa_event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", record)
+    """SELECT statements run on the session's database meanwhile."""
+    return recorded_selects(session.get_bind())
 
 
 # --- instants: summer, winter, DST boundaries -------------------------------------------------

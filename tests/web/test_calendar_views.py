@@ -7,9 +7,7 @@ inspects data in short ``data()`` blocks.
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -17,33 +15,14 @@ from typing import Any
 import icalendar
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, Mode, Person, Registration, RegistrationStatus, utcnow
 from eventapp.services import events
-from tests.factories import Factories
+from tests.helpers import DB, csrf_token, post_form, recorded_selects
 
 NOW = utcnow()
 SOON = (NOW + timedelta(days=30)).replace(microsecond=0)
-
-DB = Callable[[], AbstractContextManager[tuple[Session, Factories]]]
-
-
-@pytest.fixture
-def data(app: Flask) -> DB:
-    @contextmanager
-    def block() -> Iterator[tuple[Session, Factories]]:
-        with app.app_context():
-            try:
-                yield db.session, Factories(db.session)
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    return block
 
 
 def uids(response: Any) -> set[str]:
@@ -51,29 +30,10 @@ def uids(response: Any) -> set[str]:
     return {str(vevent["UID"]) for vevent in parsed.walk("VEVENT")}
 
 
-def csrf_token(client: FlaskClient, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-@contextmanager
-def selects(app: Flask) -> Iterator[list[str]]:
+def selects(app: Flask) -> AbstractContextManager[list[str]]:
     """SELECT statements the app runs meanwhile."""
-    statements: list[str] = []
     with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    sa_event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", record)
+        return recorded_selects(db.engine)
 
 
 @pytest.fixture
@@ -314,8 +274,7 @@ def test_manage_page_shows_the_feed_and_revoking_makes_a_new_address(client, dat
     manage = f"/r/{attendee['manage']}"
     page = client.get(manage).get_data(as_text=True)
     assert f"webcal://localhost/calendar/{attendee['token']}.ics" in page
-    token = csrf_token(client, manage)
-    response = client.post(f"{manage}/calendar/renew", data={"csrf_token": token})
+    response = post_form(client, f"{manage}/calendar/renew", token_from=manage)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{manage}#personal-calendar")
     old = client.get(f"/calendar/{attendee['token']}.ics")

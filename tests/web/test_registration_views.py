@@ -7,11 +7,8 @@ the locale, ``g`` and the database session are per request.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from eventapp.extensions import db
 from eventapp.models import (
     CancelReason,
     Event,
@@ -37,40 +32,11 @@ from eventapp.models import (
     RegistrationStatus,
     utcnow,
 )
-from tests.factories import Factories
+from tests import helpers
+from tests.helpers import DB, csrf_token, post_form, text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STARTS_AT = (utcnow() + timedelta(days=60)).replace(hour=9, minute=0, second=0, microsecond=0)
-
-DB = Callable[[], AbstractContextManager[tuple[Session, Factories]]]
-
-
-@pytest.fixture
-def data(app: Flask) -> DB:
-    """``with data() as (session, make):`` – a short app context that commits at the end."""
-
-    @contextmanager
-    def block() -> Iterator[tuple[Session, Factories]]:
-        with app.app_context():
-            try:
-                yield db.session, Factories(db.session)
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    return block
-
-
-def text(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def csrf_token(client: FlaskClient, url: str) -> str:
-    """The CSRF token a person's browser would get from the page at ``url``."""
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def translated(app: Flask, message: str, locale: str, **variables: Any) -> str:
@@ -87,23 +53,11 @@ def new_event(data: DB, **overrides: Any) -> str:
 
 
 def form_values(**overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "given_name": "Erika",
-        "family_name": "Mustermann",
-        "email": "Erika.Mustermann@Example.ORG",
-        "organization": "Stadt Olpe",
-        "mode": "on_site",
-        "privacy_consent": "y",
-    }
-    values.update(overrides)
-    return {key: value for key, value in values.items() if value is not None}
+    return helpers.form_values(**{"email": "Erika.Mustermann@Example.ORG", "mode": "on_site", **overrides})
 
 
 def submit(client: FlaskClient, slug: str, **overrides: Any) -> Any:
-    url = f"/events/{slug}/register"
-    values = form_values(**overrides)
-    values.setdefault("csrf_token", csrf_token(client, url))
-    return client.post(url, data=values)
+    return post_form(client, f"/events/{slug}/register", form_values(**overrides))
 
 
 def registrations(data: DB) -> list[Registration]:
@@ -479,7 +433,7 @@ def test_opening_the_confirm_link_changes_nothing(client, data, app):
 
 def test_pressing_confirm_confirms_and_sends_the_ticket(client, data, app):
     token = pending(data)
-    response = client.post(f"/r/{token}/confirm", data={"csrf_token": csrf_token(client, f"/r/{token}/confirm")})
+    response = post_form(client, f"/r/{token}/confirm")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/r/{token}")
     registration = status_of(data, token)
@@ -520,7 +474,7 @@ def test_an_expired_link_says_register_again(client, data, app):
         slug = session.scalars(select(Registration).where(Registration.manage_token == token)).one().event.slug
     assert f'href="/events/{slug}/register"' in text(response)
 
-    response = client.post(f"/r/{token}/confirm", data={"csrf_token": csrf_token(client, f"/r/{token}")})
+    response = post_form(client, f"/r/{token}/confirm", token_from=f"/r/{token}")
     assert response.status_code == 410
     assert expected in text(response)
     assert status_of(data, token).status is not RegistrationStatus.CONFIRMED
@@ -539,7 +493,7 @@ def test_confirming_a_waiting_registration_keeps_it_waiting(client, data, app):
             waiting_since=utcnow(),
         ).manage_token
     assert translated(app, "Confirm email address", "de") in text(client.get(f"/r/{token}/confirm"))
-    client.post(f"/r/{token}/confirm", data={"csrf_token": csrf_token(client, f"/r/{token}")})
+    post_form(client, f"/r/{token}/confirm", token_from=f"/r/{token}")
     assert status_of(data, token).status is RegistrationStatus.WAITLISTED
     page = text(client.get(f"/r/{token}?lang=en"))
     assert "You are on the waiting list" in page
@@ -574,7 +528,7 @@ def test_cancel_asks_first_then_cancels(client, data, app):
     assert f'action="/r/{token}/cancel"' in text(response)
     assert status_of(data, token).status is RegistrationStatus.CONFIRMED
 
-    response = client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_token(client, f"/r/{token}/cancel")})
+    response = post_form(client, f"/r/{token}/cancel")
     assert response.status_code == 303
     registration = status_of(data, token)
     assert (registration.status, registration.cancel_reason) == (RegistrationStatus.CANCELLED, CancelReason.CANCELLED)
@@ -596,7 +550,7 @@ def test_switch_moves_over_when_a_seat_is_free(client, data, app):
     )
     assert status_of(data, token).mode is Mode.ON_SITE
 
-    response = client.post(f"/r/{token}/switch", data={"csrf_token": csrf_token(client, f"/r/{token}/switch")})
+    response = post_form(client, f"/r/{token}/switch")
     assert response.status_code == 303
     registration = status_of(data, token)
     assert (registration.mode, registration.waiting_for) == (Mode.ONLINE, None)
@@ -610,7 +564,7 @@ def test_switch_to_a_full_mode_waits_and_waiting_can_stop(client, data, app):
         token = make.registration(event, mode=Mode.ON_SITE, ticket_id="t-switch-2", ticket_serial=1).manage_token
     page = text(client.get(f"/r/{token}/switch?lang=en"))
     assert "fully booked" in page
-    client.post(f"/r/{token}/switch", data={"csrf_token": csrf_token(client, f"/r/{token}/switch")})
+    post_form(client, f"/r/{token}/switch")
     registration = status_of(data, token)
     assert (registration.mode, registration.waiting_for) == (Mode.ON_SITE, Mode.ONLINE)
 
@@ -619,7 +573,7 @@ def test_switch_to_a_full_mode_waits_and_waiting_can_stop(client, data, app):
     assert "Place 1 of 1." in page
     assert f'href="/r/{token}/switch"' not in page  # already waiting for the other mode
 
-    response = client.post(f"/r/{token}/stop-waiting", data={"csrf_token": csrf_token(client, f"/r/{token}")})
+    response = post_form(client, f"/r/{token}/stop-waiting", token_from=f"/r/{token}")
     assert response.status_code == 303
     assert status_of(data, token).waiting_for is None
 

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from eventapp.extensions import db
 from eventapp.models import (
     CancelReason,
     EventAttendance,
@@ -28,35 +21,10 @@ from eventapp.models import (
     SeriesRegistrationStatus,
     utcnow,
 )
-from tests.factories import Factories
+from tests import helpers
+from tests.helpers import DB, csrf_token, post_form, text
 
 NOW = utcnow()
-DB = Callable[[], AbstractContextManager[tuple[Session, Factories]]]
-
-
-@pytest.fixture
-def data(app: Flask) -> DB:
-    @contextmanager
-    def block() -> Iterator[tuple[Session, Factories]]:
-        with app.app_context():
-            try:
-                yield db.session, Factories(db.session)
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    return block
-
-
-def text(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def csrf_token(client: FlaskClient, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture
@@ -83,23 +51,11 @@ def pausenhof(data: DB) -> list[str]:
 
 
 def form_values(**overrides: Any) -> dict[str, Any]:
-    values = {
-        "given_name": "Erika",
-        "family_name": "Mustermann",
-        "email": "erika@example.org",
-        "organization": "Stadt Olpe",
-        "mode": "online",
-        "privacy_consent": "y",
-    }
-    values.update(overrides)
-    return {key: value for key, value in values.items() if value is not None}
+    return helpers.form_values(**{"email": "erika@example.org", "mode": "online", **overrides})
 
 
 def register(client: FlaskClient, **overrides: Any) -> Any:
-    url = "/series/pausenhof/register"
-    values = form_values(**overrides)
-    values.setdefault("csrf_token", csrf_token(client, url))
-    return client.post(url, data=values)
+    return post_form(client, "/series/pausenhof/register", form_values(**overrides))
 
 
 def series_registration(data: DB) -> dict[str, Any]:
@@ -109,8 +65,7 @@ def series_registration(data: DB) -> dict[str, Any]:
 
 
 def confirm(client: FlaskClient, token: str) -> Any:
-    url = f"/s/{token}/confirm"
-    return client.post(url, data={"csrf_token": csrf_token(client, url)})
+    return post_form(client, f"/s/{token}/confirm")
 
 
 def date_states(data: DB) -> dict[str, tuple[RegistrationStatus, CancelReason | None]]:
@@ -245,7 +200,7 @@ def test_declining_one_date_frees_its_seat_for_the_waiting_list(client, data, pa
     page = text(client.get(url))
     assert f'action="{url}"' in page
     assert date_states(data)[pausenhof[0]] == (RegistrationStatus.CONFIRMED, None)  # GET changed nothing
-    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    response = post_form(client, url)
     assert response.status_code == 303
     states = date_states(data)
     assert states[pausenhof[0]] == (RegistrationStatus.CANCELLED, CancelReason.DECLINED)
@@ -270,7 +225,7 @@ def test_leaving_the_series_cancels_every_upcoming_date(client, data, pausenhof,
     url = f"/s/{active}/cancel"
     assert 'action="' + url + '"' in text(client.get(url))
     assert series_registration(data)["status"] is SeriesRegistrationStatus.ACTIVE
-    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    response = post_form(client, url)
     assert response.status_code == 303
     assert series_registration(data)["status"] is SeriesRegistrationStatus.CANCELLED
     assert {state for state, _reason in date_states(data).values()} == {RegistrationStatus.CANCELLED}
@@ -280,7 +235,7 @@ def test_series_manage_page_can_revoke_the_personal_feed(client, data, active):
     with data() as (session, _make):
         old = session.scalars(select(SeriesRegistration)).one().person.feed_token
     url = f"/s/{active}"
-    response = client.post(f"{url}/calendar/renew", data={"csrf_token": csrf_token(client, url)})
+    response = post_form(client, f"{url}/calendar/renew", token_from=url)
     assert response.status_code == 303
     assert client.get(f"/calendar/{old}.ics").status_code == 404
 
