@@ -17,7 +17,7 @@ import pydantic
 from flask import Blueprint, current_app, jsonify, request
 from flask.wrappers import Response
 from flask_babel import get_locale
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from eventapp.blueprints.api import openapi
 from eventapp.blueprints.api.schemas import (
@@ -87,14 +87,18 @@ def validate(model: type[Model], data: Any) -> Model:
 
 
 def json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 415 unless JSON, 413 when too large, 400 unless an object."""
+    """The request body as a JSON object: 415 unless declared JSON, 413 when too large, 400 unless valid and an object."""
     if not request.is_json:
         raise UnsupportedMediaType()
-    raw = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH (413)
+    raw = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH (413) when the length is declared
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and len(raw) >= limit:
+        # A chunked body is cut at the limit instead of refused: it was too large all the same.
+        raise RequestEntityTooLarge()
     try:
         payload = json.loads(raw)
     except (ValueError, RecursionError):
-        raise UnsupportedMediaType() from None
+        raise ValidationError("The body is not valid JSON.", fields={"body": "Not valid JSON."}) from None
     if not isinstance(payload, dict):
         raise ValidationError("The body must be a JSON object.", fields={"body": "Expected a JSON object."})
     return payload
