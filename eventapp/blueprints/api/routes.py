@@ -87,7 +87,7 @@ def validate(model: type[Model], data: Any) -> Model:
 
 
 def json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 415 unless declared JSON, 413 when too large, 400 unless valid and an object."""
+    """The body as a JSON object: 415 unless declared JSON, 413 when too large, 400 unless valid and an object."""
     if not request.is_json:
         raise UnsupportedMediaType()
     raw = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH (413) when the length is declared
