@@ -41,7 +41,6 @@ KINDS = {
         INVITE,
         "event",
     ),
-    "expired": ({"status": RegistrationStatus.EXPIRED, "email_confirmed_at": None}, {}, PLAIN, "event"),
     "event_updated": (CONFIRMED, {"changed": ["starts_at"]}, INVITE, "manage"),
     "event_cancelled": (
         {"status": RegistrationStatus.CANCELLED, "cancel_reason": CancelReason.EVENT_CANCELLED},

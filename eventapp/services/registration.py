@@ -416,9 +416,9 @@ def _expire_overdue(session: Session, event: Event, *, now: datetime) -> int:
         )
     ).all()
     for registration in overdue:
+        # No mail: the address was never confirmed, and the confirmation mail promised silence.
         registration.status = RegistrationStatus.EXPIRED
         registration.waiting_for = None
-        _mail(session, registration, "expired", now=now)
     session.flush()
     return len(overdue)
 

@@ -35,7 +35,7 @@ def test_enqueue_writes_a_queued_message_due_now(session, make, now):
 
 
 def test_claim_takes_due_messages_oldest_first_and_marks_them_sending(session, now):
-    later = outbox.enqueue(session, "expired", to_address="later@example.org", now=now + timedelta(minutes=1))
+    later = outbox.enqueue(session, "waitlisted", to_address="later@example.org", now=now + timedelta(minutes=1))
     first, second = _queue(session, now, count=2)
 
     claimed = outbox.claim_due(session, now=now, limit=10)
