@@ -17,7 +17,7 @@ def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
         return f"{day}, {start}"
     if format_date(ends_at, "short") == format_date(starts_at, "short"):
         return f"{day}, {start}–{format_time(ends_at, 'short')}"
-    return f"{day}, {start} – {format_datetime(ends_at, 'full')}"
+    return f"{day}, {start} – {format_date(ends_at, 'full')}, {format_time(ends_at, 'short')}"
 
 
 def url_with_lang(lang: str) -> str:
