@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask.wrappers import Response
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -79,7 +80,9 @@ def error_page(status: int, message: str) -> Response:
 def handle_http(error: HTTPException) -> Response:
     status = error.code or 500
     if wants_json():
-        message = str(HTTP_MESSAGES.get(status, error.name))
+        # API messages are English like the domain errors' (clients act on the code).
+        with force_locale("en"):
+            message = str(HTTP_MESSAGES.get(status, error.name))
         response = api_error(status, CODES.get(status, "error"), message)
     else:
         response = error_page(status, str(HTTP_MESSAGES.get(status, error.name)))
@@ -95,7 +98,7 @@ def handle_http(error: HTTPException) -> Response:
 
 def handle_csrf(error: CSRFError) -> Response:
     if wants_json():
-        return api_error(400, "csrf_failed", _("The security token is missing or expired. Please reload the page."))
+        return api_error(400, "csrf_failed", "The security token is missing or expired. Please reload the page.")
     return error_page(400, _("The form has expired or was already sent. Please reload the page and try again."))
 
 
@@ -107,7 +110,8 @@ def handle_domain(error: DomainError) -> Response:
 
 def handle_500(error: Exception) -> Response:
     if wants_json():
-        return api_error(500, "internal_error", str(HTTP_MESSAGES[500]))
+        with force_locale("en"):
+            return api_error(500, "internal_error", str(HTTP_MESSAGES[500]))
     return error_page(500, str(HTTP_MESSAGES[500]))
 
 

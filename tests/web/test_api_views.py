@@ -542,3 +542,14 @@ def test_event_response_matches_the_documented_schema(client, conference, docume
     schema = document["components"]["schemas"]["EventOut"]
     assert set(data) == set(schema["properties"])
     assert set(schema["required"]) == set(schema["properties"])
+
+
+def test_api_error_messages_are_english_whatever_the_language(client, conference):
+    response = client.post(
+        "/api/v1/events/konferenz/registrations",
+        data="x",
+        content_type="text/plain",
+        headers={"Accept-Language": "de-DE"},
+    )
+    _error(response, 415, "unsupported_media_type")
+    assert response.get_json()["error"]["message"] == "Please send JSON (Content-Type: application/json)."
