@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from eventapp.extensions import db
 from eventapp.models import Event, Person, Series, utcnow
 from eventapp.services import calendar, catalog, registration
+from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
 
 bp = Blueprint("calendar", __name__)
@@ -125,9 +126,7 @@ def series_feed(slug: str) -> Response:
         return _plain(404, _("There is no such series."))
 
     def build() -> bytes:
-        from eventapp.services.series import series_by_slug
-
-        series = series_by_slug(db.session, slug)
+        series = series_service.series_by_slug(db.session, slug)
         return calendar.public_feed(
             db.session, scope, base_url=_base_url(), name=series.title, description=series.summary
         )
@@ -174,32 +173,29 @@ def event_ics(slug: str) -> Response:
     )
 
 
-@bp.post("/r/<token>/calendar/renew")
-def renew_feed(token: str) -> Response:
-    """Revoke the personal feed address and make a new one (from the manage page)."""
-    reg = registration.registration_by_token(db.session, token)
-    calendar.revoke_feed_token(db.session, reg.person)
+def _renew_feed(person: Person, manage_url: str) -> Response:
+    """Revoke the person's feed address, make a new one, and go back to the calendar box of the manage page."""
+    calendar.revoke_feed_token(db.session, person)
     db.session.commit()
     flash(
         _("Your personal calendar has a new address. The old address no longer works; please subscribe again."),
         "success",
     )
-    return redirect(url_for("registration.manage", token=token) + "#personal-calendar", 303)
+    return redirect(manage_url + "#personal-calendar", 303)
+
+
+@bp.post("/r/<token>/calendar/renew")
+def renew_feed(token: str) -> Response:
+    """Revoke the personal feed address and make a new one (from the manage page)."""
+    reg = registration.registration_by_token(db.session, token)
+    return _renew_feed(reg.person, url_for("registration.manage", token=token))
 
 
 @bp.post("/s/<token>/calendar/renew")
 def renew_series_feed(token: str) -> Response:
     """The same from the series manage page."""
-    from eventapp.services.series import series_registration_by_token
-
-    found = series_registration_by_token(db.session, token)
-    calendar.revoke_feed_token(db.session, found.person)
-    db.session.commit()
-    flash(
-        _("Your personal calendar has a new address. The old address no longer works; please subscribe again."),
-        "success",
-    )
-    return redirect(url_for("series.manage", token=token) + "#personal-calendar", 303)
+    found = series_service.series_registration_by_token(db.session, token)
+    return _renew_feed(found.person, url_for("series.manage", token=token))
 
 
 # --- template helpers ----------------------------------------------------------------
