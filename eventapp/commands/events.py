@@ -46,6 +46,14 @@ def _event(slug: str) -> Event:
     return event
 
 
+def _mails_queued(event: Event, kind: str, now: datetime) -> int:
+    """How many ``kind`` mails about ``event`` the change just queued (for the command's summary)."""
+    queued = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.event_id == event.id, OutboxMessage.kind == kind, OutboxMessage.created_at == now
+    )
+    return db.session.scalar(queued) or 0
+
+
 def _berlin(moment: datetime | None) -> str:
     return moment.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
@@ -69,13 +77,7 @@ def update_event_command(event_slug: str, starts_at: str | None, ends_at: str | 
         event = event_service.update_event(
             db.session, event, now=now, starts_at=new_start, ends_at=new_end, venue=venue
         )
-        notified = db.session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.event_id == event.id,
-                OutboxMessage.kind == "event_updated",
-                OutboxMessage.created_at == now,
-            )
-        )
+        notified = _mails_queued(event, "event_updated", now)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -99,13 +101,7 @@ def cancel_event_command(event_slug: str, message: str) -> None:
     now = utcnow()
     try:
         event = event_service.cancel_event(db.session, event, now=now, message=message)
-        notified = db.session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.event_id == event.id,
-                OutboxMessage.kind == "event_cancelled",
-                OutboxMessage.created_at == now,
-            )
-        )
+        notified = _mails_queued(event, "event_cancelled", now)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
