@@ -150,7 +150,7 @@ def update_event(
 
     if changed:
         for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
-            _mail(session, confirmed, "event_updated", now=now, changed=changed)
+            outbox.mail_registrant(session, confirmed, "event_updated", now=now, changed=changed)
     if raised:
         registration.promote(session, event, now=now)
     return event
@@ -187,7 +187,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
         active.waiting_since = None
         session.flush()
         if told:
-            _mail(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
+            outbox.mail_registrant(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
     session.flush()
     return event
 
@@ -199,16 +199,4 @@ def _registrations(session: Session, event: Event, statuses: tuple[RegistrationS
             .where(Registration.event_id == event.id, Registration.status.in_(statuses))
             .order_by(Registration.id)
         )
-    )
-
-
-def _mail(session: Session, reg: Registration, kind: str, *, now: datetime, **context: Any) -> None:
-    outbox.enqueue(
-        session,
-        kind,
-        to_address=reg.person.email,
-        now=now,
-        locale=reg.locale,
-        registration=reg,
-        context=context,
     )

@@ -41,6 +41,21 @@ def enqueue(
     return message
 
 
+def mail_registrant(
+    session: Session, registration: Registration, kind: str, *, now: datetime, **context: Any
+) -> OutboxMessage:
+    """Queue a ``kind`` mail about ``registration`` to its person, in the language they registered in."""
+    return enqueue(
+        session,
+        kind,
+        to_address=registration.person.email,
+        now=now,
+        locale=registration.locale,
+        registration=registration,
+        context=context,
+    )
+
+
 def recently_mailed(
     session: Session,
     *,

@@ -393,18 +393,6 @@ def _issue_ticket(registration: Registration) -> None:
         registration.ticket_serial = 1
 
 
-def _mail(session: Session, registration: Registration, kind: str, *, now: datetime, **context: Any) -> None:
-    outbox.enqueue(
-        session,
-        kind,
-        to_address=registration.person.email,
-        now=now,
-        locale=registration.locale,
-        registration=registration,
-        context=context,
-    )
-
-
 def _expire_overdue(session: Session, event: Event, *, now: datetime) -> int:
     R = Registration
     overdue = session.scalars(
@@ -452,7 +440,7 @@ def promote(session: Session, event: Event, *, now: datetime) -> list[Registrati
                 head.waiting_since = None
                 _issue_ticket(head)
                 session.flush()
-                _mail(session, head, "ticket", now=now, reason=reason)
+                outbox.mail_registrant(session, head, "ticket", now=now, reason=reason)
                 promoted.append(head)
     return promoted
 
@@ -537,7 +525,9 @@ def submit(
     if existing is not None:
         if not outbox.recently_mailed(session, to_address=clean.email, event_id=event.id, since=now - resend_interval):
             kind = "manage_link" if existing.email_confirmed_at else "confirm_email"
-            _mail(session, existing, kind, now=now, waitlisted=existing.status is RegistrationStatus.WAITLISTED)
+            outbox.mail_registrant(
+                session, existing, kind, now=now, waitlisted=existing.status is RegistrationStatus.WAITLISTED
+            )
         return SubmitOutcome(existing, created=False)
 
     person.language = locale
@@ -579,11 +569,13 @@ def submit(
     session.add(registration)
     session.flush()
     if not email_confirmed:
-        _mail(session, registration, "confirm_email", now=now, waitlisted=status is RegistrationStatus.WAITLISTED)
+        outbox.mail_registrant(
+            session, registration, "confirm_email", now=now, waitlisted=status is RegistrationStatus.WAITLISTED
+        )
     elif status is RegistrationStatus.CONFIRMED:
-        _mail(session, registration, "ticket", now=now, reason="confirmed")
+        outbox.mail_registrant(session, registration, "ticket", now=now, reason="confirmed")
     else:
-        _mail(session, registration, "waitlisted", now=now, mode=mode.value)
+        outbox.mail_registrant(session, registration, "waitlisted", now=now, mode=mode.value)
     return SubmitOutcome(registration, created=True)
 
 
@@ -616,11 +608,11 @@ def confirm(session: Session, registration: Registration, *, now: datetime) -> R
         registration.confirmed_at = now
         _issue_ticket(registration)
         session.flush()
-        _mail(session, registration, "ticket", now=now, reason="confirmed")
+        outbox.mail_registrant(session, registration, "ticket", now=now, reason="confirmed")
     session.flush()
     promoted = promote(session, registration.event, now=now)
     if registration.status is RegistrationStatus.WAITLISTED and registration not in promoted:
-        _mail(session, registration, "waitlisted", now=now, mode=registration.mode.value)
+        outbox.mail_registrant(session, registration, "waitlisted", now=now, mode=registration.mode.value)
     return registration
 
 
@@ -646,7 +638,7 @@ def cancel(
     registration.expires_at = None
     session.flush()
     if notify:
-        _mail(session, registration, "cancelled", now=now, reason=reason.value, had_ticket=had_ticket)
+        outbox.mail_registrant(session, registration, "cancelled", now=now, reason=reason.value, had_ticket=had_ticket)
     promote(session, event, now=now)
     return registration
 
@@ -668,7 +660,7 @@ def switch_mode(session: Session, registration: Registration, *, now: datetime) 
         registration.waiting_since = now
         session.flush()
         if registration.email_confirmed_at is not None:
-            _mail(session, registration, "waiting_for", now=now, mode=target.value)
+            outbox.mail_registrant(session, registration, "waiting_for", now=now, mode=target.value)
         return registration
     registration.mode = target
     registration.waiting_for = None
@@ -676,7 +668,7 @@ def switch_mode(session: Session, registration: Registration, *, now: datetime) 
     if registration.status is RegistrationStatus.CONFIRMED:
         registration.change_count += 1
         session.flush()
-        _mail(session, registration, "ticket", now=now, reason="moved")
+        outbox.mail_registrant(session, registration, "ticket", now=now, reason="moved")
     session.flush()
     promote(session, event, now=now)
     return registration
@@ -700,5 +692,5 @@ def reissue_ticket(session: Session, registration: Registration, *, now: datetim
         raise InvalidState()
     registration.ticket_serial += 1
     session.flush()
-    _mail(session, registration, "ticket", now=now, reason="reissued")
+    outbox.mail_registrant(session, registration, "ticket", now=now, reason="reissued")
     return registration
