@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypedDict, TypeVar
 
-from flask import current_app, flash, g, redirect, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask.wrappers import Response
 from flask_babel import get_locale
 from sqlalchemy import select
@@ -74,6 +74,12 @@ def form_context(event: Event, form: RegistrationForm) -> dict[str, Any]:
         "hybrid": event.attendance is EventAttendance.HYBRID,
         "confirm_email": current_app.config["REGISTRATION_CONFIRM_EMAIL"],
     }
+
+
+def inbox_page(template: str, **values: Any) -> str:
+    """The "check your inbox" page after a submission; a repeated registration gets the same page,
+    so it reveals nothing about the address."""
+    return render_template(template, confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"], **values)
 
 
 def commit_submission(

@@ -21,6 +21,7 @@ from eventapp.blueprints.registration.common import (
     form_context,
     form_locale,
     in_their_language,
+    inbox_page,
     keep_private,
     registration_limit,
     to_manage,
@@ -125,12 +126,8 @@ def form(slug: str) -> Response | tuple[str, int]:
 
 @bp.get("/events/<slug>/registered")
 def registered(slug: str) -> str:
-    """ "Check your inbox" – the same page for a first and a repeated registration."""
-    return render_template(
-        "registration/registered.html",
-        event=_event(slug),
-        confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
-    )
+    """ "Check your inbox" (see inbox_page)."""
+    return inbox_page("registration/registered.html", event=_event(slug))
 
 
 # --- behind the manage link -------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from eventapp.blueprints.registration.common import (
     form_context,
     form_locale,
     in_their_language,
+    inbox_page,
     keep_private,
     registration_limit,
     to_manage,
@@ -149,12 +150,8 @@ def form(slug: str) -> Response | tuple[str, int]:
 
 @bp.get("/series/<slug>/registered")
 def registered(slug: str) -> str:
-    """ "Check your inbox" – the same page for a first and a repeated registration."""
-    return render_template(
-        "series/registered.html",
-        series=_series(slug),
-        confirm_email=current_app.config["REGISTRATION_CONFIRM_EMAIL"],
-    )
+    """ "Check your inbox" (see inbox_page)."""
+    return inbox_page("series/registered.html", series=_series(slug))
 
 
 # --- behind the series manage link ----------------------------------------------------
