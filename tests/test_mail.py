@@ -93,15 +93,7 @@ def registration_for(make, event, now):
 
 
 def send(session, registration, kind, now, **context):
-    message = outbox.enqueue(
-        session,
-        kind,
-        to_address=registration.person.email,
-        now=now,
-        locale=registration.locale,
-        registration=registration,
-        context=context,
-    )
+    message = outbox.mail_registrant(session, registration, kind, now=now, **context)
     session.commit()
     return message
 
