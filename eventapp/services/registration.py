@@ -668,7 +668,7 @@ def switch_mode(session: Session, registration: Registration, *, now: datetime) 
     if registration.status is RegistrationStatus.CONFIRMED:
         registration.change_count += 1
         session.flush()
-        outbox.mail_registrant(session, registration, "ticket", now=now, reason="moved")
+        outbox.mail_registrant(session, registration, "ticket", now=now, reason="switched")
     session.flush()
     promote(session, event, now=now)
     return registration

@@ -502,3 +502,12 @@ def test_queue_position_counts_confirmed_waiters_in_order(session, make, now):
     assert reg.queue_position(session, second) == (2, 2)
     assert reg.queue_position(session, unconfirmed) is None
     assert reg.queue_position(session, holder) is None
+
+
+def test_switching_keeps_the_ticket_and_says_so(session, make, now):
+    event = make.event(capacity_on_site=5, capacity_online=5)
+    r = confirmed_waiter(session, event, now, "a@example.org")
+    ticket = (r.ticket_id, r.ticket_serial)
+    reg.switch_mode(session, r, now=now)
+    assert (r.ticket_id, r.ticket_serial) == ticket
+    assert mails(session, to="a@example.org")[-1].context == {"reason": "switched"}

@@ -624,3 +624,32 @@ def test_no_ticket_image_without_a_confirmed_seat(client, data, status):
 
 def test_registered_page_for_unknown_event_is_not_found(client, data):
     assert client.get("/events/nope/registered").status_code == 404
+
+
+def test_a_new_ticket_revokes_the_old_one(client, data):
+    with data() as (_session, make):
+        event = make.event(starts_at=STARTS_AT)
+        token = make.registration(event, ticket_id="t-reissue-1", ticket_serial=1).manage_token
+    manage = text(client.get(f"/r/{token}?lang=en"))
+    assert f"/r/{token}/reissue" in manage
+    old_qr = client.get(f"/r/{token}/ticket.svg").data
+    page = text(client.get(f"/r/{token}/reissue?lang=en"))
+    assert "Get a new ticket?" in page
+    assert status_of(data, token).ticket_serial == 1  # opening the page changes nothing
+    response = post_form(client, f"/r/{token}/reissue", token_from=f"/r/{token}/reissue")
+    assert response.status_code == 303
+    assert status_of(data, token).ticket_serial == 2
+    assert client.get(f"/r/{token}/ticket.svg").data != old_qr
+    assert "ticket" in outbox_kinds(data)
+
+
+def test_no_new_ticket_without_a_confirmed_registration(client, data):
+    with data() as (_session, make):
+        event = make.event(starts_at=STARTS_AT)
+        token = make.registration(
+            event, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow(), ticket_id=None
+        ).manage_token
+    assert f"/r/{token}/reissue" not in text(client.get(f"/r/{token}"))
+    assert client.get(f"/r/{token}/reissue").status_code == 303
+    post_form(client, f"/r/{token}/reissue", token_from=f"/r/{token}")
+    assert status_of(data, token).ticket_serial == 0

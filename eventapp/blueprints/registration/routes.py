@@ -239,7 +239,7 @@ def switch(token: str) -> Response | str:
         if reg.status is RegistrationStatus.CONFIRMED:
             flash(
                 _(
-                    "Done: you now take part %(mode)s. Your new ticket is on its way by email.",
+                    "Done: you now take part %(mode)s. A confirmation is on its way by email; your ticket stays valid.",
                     mode=_mode_words(reg.mode),
                 ),
                 "success",
@@ -268,6 +268,22 @@ def stop_waiting(token: str) -> Response:
     reg = _registration(token)
     if commit_action(lambda: registration.stop_waiting(db.session, reg, now=utcnow())):
         flash(_("You are no longer on the waiting list. Your current seat stays yours."), "success")
+    return to_manage(reg)
+
+
+@bp.route("/r/<token>/reissue", methods=["GET", "POST"])
+def reissue(token: str) -> Response | str:
+    """GET: explains a new ticket (the current one stops working). POST: re-issue it.
+
+    For a ticket that was shared or lost: the old QR code is revoked at every station.
+    """
+    reg = _registration(token)
+    if reg.status is not RegistrationStatus.CONFIRMED:
+        return to_manage(reg)
+    if request.method == "GET":
+        return render_template("registration/reissue.html", reg=reg, event=reg.event)
+    if commit_action(lambda: registration.reissue_ticket(db.session, reg, now=utcnow())):
+        flash(_("Here is your new ticket. The previous one no longer works; we have also sent it by email."), "success")
     return to_manage(reg)
 
 
