@@ -52,7 +52,7 @@ def test_worker_once_delivers_due_mail_and_exits_zero(runner, session, make, smt
     assert statuses(session) == {ids[0]: OutboxStatus.SENT, ids[1]: OutboxStatus.SENT, later: OutboxStatus.QUEUED}
 
 
-def test_worker_once_expires_overdue_registrations_and_mails_the_promoted_in_the_same_pass(runner, session, make, smtp_server):
+def test_worker_once_expires_and_mails_the_promoted_in_the_same_pass(runner, session, make, smtp_server):
     now = utcnow()
     event = make.event(capacity_on_site=1)
     overdue = make.registration(
