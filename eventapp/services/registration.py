@@ -601,6 +601,10 @@ def confirm(session: Session, registration: Registration, *, now: datetime) -> R
         return registration  # a second click changes nothing
     registration.email_confirmed_at = now
     registration.expires_at = None
+    if registration.waiting_since is not None:
+        # The queue holds email-confirmed waiters only: a place in it starts now, so an
+        # unconfirmed sign-up cannot reserve a position ahead of people already queuing.
+        registration.waiting_since = now
     if registration.person.verified_at is None:
         registration.person.verified_at = now
     if registration.status is RegistrationStatus.PENDING:

@@ -302,16 +302,17 @@ def test_confirming_a_waiter_promotes_at_once_when_a_seat_is_free(session, make,
 # --- cancellation and promotion -----------------------------------------------------------------
 
 
-def test_queue_is_promoted_in_order_of_waiting_since(session, make, now):
+def test_queue_is_promoted_in_order_of_joining_it_by_confirming(session, make, now):
     event = make.event(capacity_on_site=1)
     holder = confirmed_waiter(session, event, now, "holder@example.org")
-    second = submit(session, event, now + timedelta(minutes=2), "second@example.org")
-    first = submit(session, event, now + timedelta(minutes=1), "first@example.org")
-    reg.confirm(session, second, now=now + timedelta(minutes=3))
-    reg.confirm(session, first, now=now + timedelta(minutes=4))
+    early_signup = submit(session, event, now + timedelta(minutes=1), "early@example.org")
+    first = submit(session, event, now + timedelta(minutes=2), "first@example.org")
+    reg.confirm(session, first, now=now + timedelta(minutes=3))
+    reg.confirm(session, early_signup, now=now + timedelta(minutes=4))
+    assert early_signup.waiting_since == now + timedelta(minutes=4)
     reg.cancel(session, holder, now=now + timedelta(minutes=5))
     assert first.status is S.CONFIRMED
-    assert second.status is S.WAITLISTED
+    assert early_signup.status is S.WAITLISTED
     assert holder.cancel_reason is CancelReason.CANCELLED
     cancelled = mails(session, "cancelled")[0]
     assert cancelled.context == {"reason": "cancelled", "had_ticket": True}
