@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
+from flask_babel import refresh
 
 LANG_COOKIE = "lang"
 
@@ -38,5 +39,17 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+def _fresh_choice() -> None:
+    """Decide the locale anew for every request.
+
+    Flask-Babel caches the locale on the application context; when a request runs in
+    an application context that outlived an earlier request (tests, CLI-driven
+    clients), the earlier choice must not stick.
+    """
+    g.pop("person_language", None)
+    refresh()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_fresh_choice)
     app.after_request(_remember_language)

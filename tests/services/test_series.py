@@ -429,7 +429,12 @@ def test_registering_again_for_an_active_series_mails_the_manage_link(session, p
     _deliver(session, now + timedelta(minutes=10))
     (again,) = smtp_server.messages[count:]
     assert again["Subject"] == "Your registration for the series: Pausenhof"
-    assert f"http://localhost/s/{found.manage_token}" in again.get_body(preferencelist=("plain",)).get_content()
+    text = again.get_body(preferencelist=("plain",)).get_content()
+    assert f"http://localhost/s/{found.manage_token}" in text
+    # The layout's footer carries the warning; the body must not repeat it.
+    assert text.count("Please do not forward this email") == 1
+    html = again.get_body(preferencelist=("html",)).get_content()
+    assert html.count("Please do not forward this email") == 1
 
 
 def test_after_leaving_the_series_its_dates_read_cancelled(session, pausenhof, now):
