@@ -44,10 +44,10 @@ from sqlalchemy.orm import Session
 
 from eventapp.extensions import db
 from eventapp.keys import current_keyring
+from eventapp.labels import mode_label, mode_phrase
 from eventapp.models import (
     CancelReason,
     Event,
-    Mode,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -107,20 +107,6 @@ def _links(
     if series is not None:
         values["series_manage"] = f"{base}/s/{quote(series.manage_token, safe='')}"
     return Links(**values)  # type: ignore[arg-type]
-
-
-def mode_label(mode: Mode | str | None) -> str:
-    """'On site' / 'Online' for details lists (current locale)."""
-    if mode is None:
-        return ""
-    return _("On site") if Mode(mode) is Mode.ON_SITE else _("Online")
-
-
-def mode_phrase(mode: Mode | str | None) -> str:
-    """'on site' / 'online' for use inside sentences (current locale)."""
-    if mode is None:
-        return ""
-    return _("on site") if Mode(mode) is Mode.ON_SITE else _("online")
 
 
 def moment(value: datetime | None) -> str:

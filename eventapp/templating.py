@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
+from eventapp import labels
+
 
 def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
     """'Donnerstag, 18. November 2027, 10:00–16:00' in the current locale and Berlin time."""
@@ -28,5 +30,6 @@ def url_with_lang(lang: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    labels.init_app(app)
     app.jinja_env.globals.update(event_when=event_when, url_with_lang=url_with_lang, get_locale=get_locale)
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)

@@ -1,96 +1,31 @@
 """Public pages: ``/`` (upcoming events), ``/archive``, ``/events/<slug>`` and ``/privacy``.
 
 The handlers stay thin: read the filters, ask :mod:`eventapp.services.catalog`,
-render. The template helpers registered here (labels for formats, modes and
-states, ``paragraphs``, ``path_for``) are app-wide so that the registration,
-series and calendar pages show the same words and badges.
+render. The template filters registered here (``paragraphs``, ``iso``, ``timetag``)
+are app-wide; the words for formats, modes and states come from :mod:`eventapp.labels`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask.wrappers import Response
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from werkzeug.routing import BuildError
 
 from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
-from eventapp.models import EventAttendance, Mode, utcnow
+from eventapp.models import utcnow
 from eventapp.services import catalog
 from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
 
 bp = Blueprint("public", __name__)
 
-#: Display names of the format keys; unknown keys are shown capitalised.
-FORMAT_LABELS = {
-    "konferenz": _l("Conference"),
-    "austausch": _l("Exchange"),
-    "pausenhof": _l("Pausenhof (virtual break)"),
-    "workshop": _l("Workshop"),
-    "marktplatz": _l("Marketplace"),
-}
-
-ATTENDANCE_LABELS = {
-    EventAttendance.ON_SITE: _l("On site"),
-    EventAttendance.ONLINE: _l("Online"),
-    EventAttendance.HYBRID: _l("Hybrid"),
-}
-
-MODE_LABELS = {
-    Mode.ON_SITE: _l("On site"),
-    Mode.ONLINE: _l("Online"),
-}
-
-#: Availability states (registration.Availability.state) as people read them.
-STATE_LABELS = {
-    "open": _l("Registration open"),
-    "waitlist": _l("Waiting list"),
-    "not_yet_open": _l("Registration not open yet"),
-    "closed": _l("Registration closed"),
-    "cancelled": _l("Cancelled"),
-}
-
-
 # --- template helpers (app-wide) -------------------------------------------------
-
-
-@bp.app_template_global()
-def format_label(key: str) -> str:
-    """'konferenz' → 'Konferenz' / 'Conference'."""
-    label = FORMAT_LABELS.get(key)
-    return str(label) if label is not None else key.replace("-", " ").capitalize()
-
-
-@bp.app_template_global()
-def attendance_label(attendance: EventAttendance | str) -> str:
-    return str(ATTENDANCE_LABELS[EventAttendance(attendance)])
-
-
-@bp.app_template_global()
-def mode_label(mode: Mode | str) -> str:
-    return str(MODE_LABELS[Mode(mode)])
-
-
-@bp.app_template_global()
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
-
-@bp.app_template_global()
-def path_for(endpoint: str, fallback: str, **values: Any) -> str:
-    """``url_for`` for pages other helpers build, with the fixed path (TEAM.md) until they exist."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return request.script_root + fallback
 
 
 @bp.app_template_filter("paragraphs")

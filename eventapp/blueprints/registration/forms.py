@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, Field, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from eventapp.labels import MODE_LABELS
 from eventapp.models import Event, EventAttendance, Mode, Question, QuestionKind
 from eventapp.services.registration import (
     MAX_ANSWER,
@@ -22,7 +23,6 @@ from eventapp.services.registration import (
     RegistrationInput,
 )
 
-MODE_LABELS = {Mode.ON_SITE: _l("On site"), Mode.ONLINE: _l("Online")}
 TOO_LONG = _l("Please use at most %(max)d characters.")
 
 #: Messages for fields the service rejects (its own messages are English, for logs).

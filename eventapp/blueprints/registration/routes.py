@@ -29,6 +29,7 @@ from eventapp.blueprints.registration.common import (
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
 from eventapp.extensions import db, limiter
 from eventapp.keys import current_keyring
+from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
 from eventapp.services import catalog, registration
 from eventapp.services.errors import (
@@ -64,7 +65,7 @@ def _private(response: Response) -> Response:
 
 @bp.context_processor
 def _template_helpers() -> dict[str, object]:
-    return {"mode_words": _mode_words, "Status": RegistrationStatus}
+    return {"Status": RegistrationStatus}
 
 
 def _event(slug: str) -> Event:
@@ -240,26 +241,21 @@ def switch(token: str) -> Response | str:
             flash(
                 _(
                     "Done: you now take part %(mode)s. A confirmation is on its way by email; your ticket stays valid.",
-                    mode=_mode_words(reg.mode),
+                    mode=mode_phrase(reg.mode),
                 ),
                 "success",
             )
         else:
-            flash(_("Done: you now take part %(mode)s.", mode=_mode_words(reg.mode)), "success")
+            flash(_("Done: you now take part %(mode)s.", mode=mode_phrase(reg.mode)), "success")
     else:
         flash(
             _(
                 "You keep your current seat and are on the waiting list for taking part %(mode)s.",
-                mode=_mode_words(reg.waiting_for or old_mode.other),
+                mode=mode_phrase(reg.waiting_for or old_mode.other),
             ),
             "success",
         )
     return to_manage(reg)
-
-
-def _mode_words(mode: Mode) -> str:
-    """The mode as it reads inside a sentence ("you now take part online")."""
-    return _("on site") if mode is Mode.ON_SITE else _("online")
 
 
 @bp.post("/r/<token>/stop-waiting")

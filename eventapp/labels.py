@@ -1,0 +1,73 @@
+"""Words for the app's keys (formats, modes, states) in the current locale.
+
+One table for pages, forms and mails, so a mode reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from eventapp.models import EventAttendance, Mode
+
+#: Display names of the format keys; unknown keys are shown capitalised.
+FORMAT_LABELS = {
+    "konferenz": _l("Conference"),
+    "austausch": _l("Exchange"),
+    "pausenhof": _l("Pausenhof (virtual break)"),
+    "workshop": _l("Workshop"),
+    "marktplatz": _l("Marketplace"),
+}
+
+ATTENDANCE_LABELS = {
+    EventAttendance.ON_SITE: _l("On site"),
+    EventAttendance.ONLINE: _l("Online"),
+    EventAttendance.HYBRID: _l("Hybrid"),
+}
+
+#: Modes as labels ("On site") and inside sentences ("you take part on site").
+MODE_LABELS = {Mode.ON_SITE: _l("On site"), Mode.ONLINE: _l("Online")}
+MODE_PHRASES = {Mode.ON_SITE: _l("on site"), Mode.ONLINE: _l("online")}
+
+#: Availability states (registration.Availability.state) as people read them.
+STATE_LABELS = {
+    "open": _l("Registration open"),
+    "waitlist": _l("Waiting list"),
+    "not_yet_open": _l("Registration not open yet"),
+    "closed": _l("Registration closed"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def format_label(key: str) -> str:
+    """'konferenz' → 'Konferenz' / 'Conference'."""
+    label = FORMAT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("-", " ").capitalize()
+
+
+def attendance_label(attendance: EventAttendance | str) -> str:
+    return str(ATTENDANCE_LABELS[EventAttendance(attendance)])
+
+
+def mode_label(mode: Mode | str | None) -> str:
+    """'On site' / 'Online' for badges and detail lists."""
+    return "" if mode is None else str(MODE_LABELS[Mode(mode)])
+
+
+def mode_phrase(mode: Mode | str | None) -> str:
+    """'on site' / 'online' for use inside sentences."""
+    return "" if mode is None else str(MODE_PHRASES[Mode(mode)])
+
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        format_label=format_label,
+        attendance_label=attendance_label,
+        mode_label=mode_label,
+        mode_phrase=mode_phrase,
+        state_label=state_label,
+    )
