@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -51,6 +51,7 @@ from eventapp.models import (
 from eventapp.models.registration import new_token
 from eventapp.services.catalog import KNOWN_FORMATS, PUBLIC_STATUSES
 from eventapp.services.errors import NotFound, ValidationError
+from eventapp.services.translations import gettext_for
 
 TZID = "Europe/Berlin"
 BERLIN = ZoneInfo(TZID)
@@ -66,43 +67,10 @@ FORMAT_VERSION = "1"
 
 METHODS = ("REQUEST", "CANCEL")
 
-#: The few words calendars need, in the registrant's language. Services do not
-#: import Flask, so these live here rather than in the gettext catalogue.
-TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "cancelled": "Abgesagt: {title}",
-        "your_mode": "Ihre Teilnahme: {mode}",
-        Mode.ON_SITE: "vor Ort",
-        Mode.ONLINE: "online",
-        "waiting_for": "Sie stehen auf der Warteliste für: {mode}",
-        "waitlisted": "Sie stehen auf der Warteliste.",
-        "pending": "Bitte bestätigen Sie Ihre Anmeldung über den Link in Ihrer E-Mail.",
-        "join": "Online teilnehmen: {url}",
-        "details": "Details: {url}",
-        "online_place": "Online",
-    },
-    "en": {
-        "cancelled": "Cancelled: {title}",
-        "your_mode": "Your participation: {mode}",
-        Mode.ON_SITE: "on site",
-        Mode.ONLINE: "online",
-        "waiting_for": "You are on the waiting list for: {mode}",
-        "waitlisted": "You are on the waiting list.",
-        "pending": "Please confirm your registration with the link in your email.",
-        "join": "Join online: {url}",
-        "details": "Details: {url}",
-        "online_place": "Online",
-    },
-}
-
 # RFC 5545 TEXT may hold any character except CONTROL (HTAB and the line breaks we escape are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A URI or address we put in a property: no whitespace or controls at all.
 _UNSAFE_URI = re.compile(r"[\s\x00-\x1f\x7f\"<>\\^`{|}]")
-
-
-def _texts(locale: str | None) -> dict[str, str]:
-    return TEXTS.get((locale or "de")[:2], TEXTS["de"])
 
 
 def clean_text(value: str | None) -> str:
@@ -182,15 +150,19 @@ def berlin_vtimezone() -> icalendar.Timezone:
     return timezone
 
 
+def _mode_phrase(_: Callable[[str], str], mode: Mode) -> str:
+    return _("on site") if mode is Mode.ON_SITE else _("online")
+
+
 def location(event: Event, mode: Mode | None = None, *, locale: str = "de", join_url: str | None = None) -> str:
     """LOCATION: venue and address; for someone taking part online their join link or "Online"."""
-    texts = _texts(locale)
+    _ = gettext_for(locale)
     online_only = event.attendance is EventAttendance.ONLINE
     if mode is Mode.ONLINE or (mode is None and online_only):
-        return safe_uri(join_url) or texts["online_place"]
+        return safe_uri(join_url) or _("Online")
     parts = [_one_line(event.venue), _one_line(event.address)]
     place = ", ".join(part for part in parts if part)
-    return place or (texts["online_place"] if online_only else "")
+    return place or (_("Online") if online_only else "")
 
 
 def personal_sequence(registration: Registration, earlier: Sequence[Registration] | None = None) -> int:
@@ -245,7 +217,7 @@ def event_vevent(
     link, and personal SEQUENCE); ``attendee`` adds ORGANIZER's counterpart ATTENDEE
     (invitations only); ``cancelled`` forces STATUS:CANCELLED (a CANCEL for one person).
     """
-    texts = _texts(locale)
+    _ = gettext_for(locale)
     registration = personal.registration if personal else None
     mode = registration.mode if registration else None
     is_cancelled = cancelled or event.status is EventStatus.CANCELLED
@@ -262,27 +234,29 @@ def event_vevent(
 
     title = _one_line(event.title)
     if event.status is EventStatus.CANCELLED:
-        title = texts["cancelled"].format(title=title)
+        title = _("Cancelled: {title}").format(title=title)
     vevent.add("summary", title)
 
     url = event_url(event, base_url)
     lines: list[str] = []
     if registration is not None:
         if registration.status is RegistrationStatus.PENDING:
-            lines.append(texts["pending"])
+            lines.append(_("Please confirm your registration with the link in your email."))
         elif registration.status is RegistrationStatus.WAITLISTED:
-            lines.append(texts["waitlisted"])
-        lines.append(texts["your_mode"].format(mode=texts[registration.mode]))
+            lines.append(_("You are on the waiting list."))
+        lines.append(_("Your participation: {mode}").format(mode=_mode_phrase(_, registration.mode)))
         if registration.waiting_for is not None and registration.status is RegistrationStatus.CONFIRMED:
-            lines.append(texts["waiting_for"].format(mode=texts[registration.waiting_for]))
+            lines.append(
+                _("You are on the waiting list for: {mode}").format(mode=_mode_phrase(_, registration.waiting_for))
+            )
         if join_url and mode is Mode.ONLINE:
-            lines.append(texts["join"].format(url=join_url))
+            lines.append(_("Join online: {url}").format(url=join_url))
         lines.append("")
     for block in (event.summary, event.description, event.cancel_message if is_cancelled else ""):
         block = clean_text(block).strip()
         if block:
             lines.extend([block, ""])
-    lines.append(texts["details"].format(url=url))
+    lines.append(_("Details: {url}").format(url=url))
     vevent.add("description", "\n".join(lines))
 
     place = location(event, mode, locale=locale, join_url=join_url if mode is Mode.ONLINE else None)
