@@ -517,9 +517,8 @@ def submit(
     """
     clean = clean_input(data, modes=event.modes, questions=event.questions)
     mode, waiting_for, locale = clean.mode, clean.waiting_for, clean.locale
-    check_open(event, now=now)
-
     event = prepare_event(session, event, now=now)
+    check_open(event, now=now)  # on the locked, fresh row: it may have been cancelled meanwhile
     person = person_for(session, clean.email, locale, now=now)
     existing = _active_registration(session, event, person)
     if existing is not None:

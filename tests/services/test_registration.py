@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventapp.database import configure_engine
@@ -512,3 +512,18 @@ def test_switching_keeps_the_ticket_and_says_so(session, make, now):
     reg.switch_mode(session, r, now=now)
     assert (r.ticket_id, r.ticket_serial) == ticket
     assert mails(session, to="a@example.org")[-1].context == {"reason": "switched"}
+
+
+def test_submit_decides_on_the_locked_fresh_event_row(session, make, now):
+    event = make.event()
+    # Another transaction cancels the event after this one loaded it (the loaded object is stale).
+    session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    assert event.status is EventStatus.PUBLISHED
+    with pytest.raises(EventCancelled):
+        submit(session, event, now)
+    assert session.scalar(select(func.count(Registration.id))) == 0
