@@ -456,6 +456,21 @@ def test_public_feed_lists_published_and_cancelled_events_of_the_window_without_
     assert "REFRESH-INTERVAL" in parsed
 
 
+def test_feeds_state_their_polling_interval_as_icalendar_durations(session, make, now):
+    """Regression: X-PUBLISHED-TTL came out as ``1:00:00`` (a Python timedelta), which no client reads."""
+    make.event(starts_at=now + timedelta(days=3))
+    person = make.registration(make.event(starts_at=now + timedelta(days=4))).person
+    public = calendar.public_feed(session, scope(now), base_url=BASE, name="Programm")
+    personal = calendar.personal_feed(session, person, now=now, base_url=BASE, name="Meine")
+    for data in (public, personal):
+        lines = data.decode().split("\r\n")
+        assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+        assert "X-PUBLISHED-TTL:PT1H" in lines
+        assert icalendar.vDuration.from_ical(str(icalendar.Calendar.from_ical(data)["X-PUBLISHED-TTL"])) == timedelta(
+            hours=1
+        )
+
+
 def test_public_feed_filters_by_format_and_organization(session, make, now):
     org = make.organization(slug="olpe")
     pausenhof = make.event(starts_at=now + timedelta(days=3), format="pausenhof")
