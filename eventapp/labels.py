@@ -5,7 +5,6 @@ One table for pages, forms and mails, so a mode reads the same everywhere.
 
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from eventapp.models import EventAttendance, Mode
@@ -59,15 +58,37 @@ def mode_phrase(mode: Mode | str | None) -> str:
     return "" if mode is None else str(MODE_PHRASES[Mode(mode)])
 
 
+#: A date's state on the series manage page and in the overview mail (series.DateEntry.state).
+SERIES_STATE_LABELS = {
+    "confirmed": _l("Confirmed – ticket sent"),
+    "pending": _l("Awaiting your confirmation"),
+    "waitlisted": _l("On the waiting list"),
+    "declined": _l("Skipped (not this time)"),
+    "cancelled": _l("Cancelled"),
+    "event_cancelled": _l("Date cancelled by the organizer"),
+    "not_registered": _l("Not registered yet (registration not open)"),
+    "past": _l("Past"),
+}
+#: Badge class per series date state (static/css/app.css).
+SERIES_STATE_BADGES = {
+    "confirmed": "confirmed",
+    "pending": "pending",
+    "waitlisted": "waitlisted",
+    "declined": "neutral",
+    "cancelled": "neutral",
+    "event_cancelled": "cancelled",
+    "not_registered": "info",
+    "past": "neutral",
+}
+
+
 def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
 
 
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        format_label=format_label,
-        attendance_label=attendance_label,
-        mode_label=mode_label,
-        mode_phrase=mode_phrase,
-        state_label=state_label,
-    )
+def series_state_label(state: str) -> str:
+    return str(SERIES_STATE_LABELS.get(state, state))
+
+
+def series_state_badge(state: str) -> str:
+    return SERIES_STATE_BADGES.get(state, "neutral")

@@ -1,14 +1,25 @@
-"""Jinja helpers shared by pages and mails: dates in Europe/Berlin, per locale."""
+"""Every app-wide Jinja helper in one place, for pages and mails alike.
+
+Dates in Europe/Berlin per locale, the words of :mod:`eventapp.labels`, text
+filters and the calendar links. Blueprints register nothing app-wide: a mail
+rendered by the worker sees exactly the helpers a page sees.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from eventapp import labels
+from eventapp.models import Event, Person, Registration, RegistrationStatus, Series
+from eventapp.services import calendar
+
+# --- dates ------------------------------------------------------------------------
 
 
 def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
@@ -22,6 +33,59 @@ def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
     return f"{day}, {start} – {format_date(ends_at, 'full')}, {format_time(ends_at, 'short')}"
 
 
+def moment(value: datetime | None) -> str:
+    """'Montag, 23. November 2026, 10:00' in the current locale, Berlin time."""
+    if value is None:
+        return ""
+    return f"{format_date(value, 'full')}, {format_time(value, 'short')}"
+
+
+def iso(value: datetime | None) -> str:
+    """Machine-readable time for ``<time datetime>``."""
+    return value.isoformat() if value else ""
+
+
+def timetag(value: datetime) -> Markup:
+    """``<time datetime="…">14. Januar 2027, 10:00</time>``: a moment in Berlin time, for sentences."""
+    label = f"{format_date(value, 'long')}, {format_time(value, 'short')}"
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+# --- text -------------------------------------------------------------------------
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text → escaped ``<p>`` paragraphs; blank lines split paragraphs, single newlines break lines."""
+    if not text:
+        return Markup("")
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    html = [
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in block.split("\n")))
+        for block in blocks
+        if block
+    ]
+    return Markup("\n").join(html)
+
+
+def status_label(registration: Registration) -> str:
+    """The registration's state in words, as the manage page says it."""
+    status = registration.status
+    if status is RegistrationStatus.CONFIRMED:
+        return _("Confirmed")
+    if status is RegistrationStatus.PENDING:
+        return _("Awaiting your confirmation")
+    if status is RegistrationStatus.WAITLISTED:
+        if registration.email_confirmed_at is None:
+            return _("Waiting list – awaiting your confirmation")
+        return _("On the waiting list")
+    if status is RegistrationStatus.EXPIRED:
+        return _("Expired")
+    return _("Cancelled")
+
+
+# --- links ------------------------------------------------------------------------
+
+
 def url_with_lang(lang: str) -> str:
     """The current URL with ``?lang=`` replaced, for the language switch."""
     args = request.args.to_dict()
@@ -29,7 +93,71 @@ def url_with_lang(lang: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def _absolute(path: str) -> str:
+    return _base_url().rstrip("/") + path
+
+
+def calendar_links(event: Event) -> dict[str, str]:
+    """ "Add to calendar" links of a public event: .ics download, webcal subscription of the
+    event's series or format, Google Calendar and Outlook on the web."""
+    ics = _absolute(url_for("calendar.event_ics", slug=event.slug))
+    links = {"ics": ics, **calendar.web_calendar_links(event, base_url=_base_url())}
+    if event.series is not None:
+        feed_url = _absolute(url_for("calendar.series_feed", slug=event.series.slug))
+    else:
+        feed_url = _absolute(url_for("calendar.feed", format=event.format))
+    links["feed"] = feed_url
+    links["webcal"] = calendar.webcal(feed_url)
+    return links
+
+
+def feed_links(**filters: str | None) -> dict[str, str]:
+    """https and webcal:// addresses of the public feed with the given filters."""
+    url = _absolute(url_for("calendar.feed", **{key: value for key, value in filters.items() if value}))
+    return {"https": url, "webcal": calendar.webcal(url)}
+
+
+def series_feed_links(series: Series) -> dict[str, str]:
+    """https and webcal:// addresses of a series feed."""
+    url = _absolute(url_for("calendar.series_feed", slug=series.slug))
+    return {"https": url, "webcal": calendar.webcal(url)}
+
+
+def personal_feed_links(person: Person) -> dict[str, str]:
+    """The person's own feed address (a secret: shown only behind their manage link)."""
+    url = _absolute(url_for("calendar.personal_feed", token=person.feed_token))
+    return {"https": url, "webcal": calendar.webcal(url)}
+
+
 def init_app(app: Flask) -> None:
-    labels.init_app(app)
-    app.jinja_env.globals.update(event_when=event_when, url_with_lang=url_with_lang, get_locale=get_locale)
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time)
+    """Register every app-wide global and filter."""
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        event_when=event_when,
+        moment=moment,
+        status_label=status_label,
+        url_with_lang=url_with_lang,
+        calendar_links=calendar_links,
+        feed_links=feed_links,
+        series_feed_links=series_feed_links,
+        personal_feed_links=personal_feed_links,
+        format_label=labels.format_label,
+        attendance_label=labels.attendance_label,
+        mode_label=labels.mode_label,
+        mode_phrase=labels.mode_phrase,
+        state_label=labels.state_label,
+        series_state_label=labels.series_state_label,
+        series_state_badge=labels.series_state_badge,
+    )
+    app.jinja_env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        time=format_time,
+        iso=iso,
+        timetag=timetag,
+        paragraphs=paragraphs,
+    )

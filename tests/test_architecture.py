@@ -117,3 +117,52 @@ def test_the_check_catches_direct_and_indirect_flask_imports(tmp_path):
     indirect = tmp_path / "indirect.py"
     indirect.write_text("from eventapp.extensions import db\nfrom eventapp import create_app\n")
     assert [flask_chain(m)[:2] for _, m in imports(indirect)] == [("eventapp.extensions", "flask_babel"), ("eventapp",)]
+
+
+MAIL = sorted((PACKAGE / "mail").rglob("*.py"))
+BLUEPRINTS = sorted((PACKAGE / "blueprints").rglob("*.py"))
+
+
+def _names(path: Path) -> set[str]:
+    """Every dotted attribute chain and bare name used in ``path`` (``db.session``, ``utcnow``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            found.add(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_mail_is_a_package_split_by_idea():
+    assert {path.stem for path in MAIL} >= {"__init__", "render", "transport", "delivery"}
+
+
+@pytest.mark.parametrize("path", MAIL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_mail_is_handed_its_session_and_clock(path: Path):
+    """Mail uses the session and the clock it is given: no ``db.session``, no clock of its own."""
+    modules = {module for _line, module in imports(path)}
+    assert "eventapp.extensions" not in modules, f"{path.relative_to(ROOT)} imports eventapp.extensions"
+    used = _names(path) & {"db.session", "utcnow", "datetime.now", "datetime.utcnow", "time.time"}
+    assert not used, f"{path.relative_to(ROOT)} uses {sorted(used)}"
+
+
+@pytest.mark.parametrize("path", BLUEPRINTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_blueprints_register_nothing_app_wide_for_templates(path: Path):
+    """App-wide Jinja globals and filters live in eventapp/templating.py, where mails see them too."""
+    app_wide = {"app_template_global", "app_template_filter", "app_template_test", "app_context_processor"}
+    found = [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in app_wide
+    ]
+    assert found == [], f"{path.relative_to(ROOT)} registers template helpers app-wide on lines {found}"
+
+
+def test_the_mail_check_catches_a_session_read(tmp_path):
+    scratch = tmp_path / "scratch.py"
+    scratch.write_text("from eventapp.extensions import db\nfrom eventapp.models import utcnow\ndb.session.get(1)\n")
+    assert "db.session" in _names(scratch)
+    assert "utcnow" in _names(scratch)

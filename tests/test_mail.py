@@ -237,8 +237,8 @@ def test_organizer_text_is_escaped_in_html_and_kept_in_text(session, registratio
 def test_headers(app, session, registration_for, smtp_server, now):
     registration = registration_for("de", **CONFIRMED)
     message = send(session, registration, "manage_link", now)
-    first = mail.build_message(message, now=now)
-    again = mail.build_message(message, now=now + timedelta(minutes=5))
+    first = mail.build_message(session, message, now=now)
+    again = mail.build_message(session, message, now=now + timedelta(minutes=5))
     mail.deliver_outbox(session, now=now)
     (received,) = smtp_server.messages
 
@@ -413,7 +413,7 @@ def test_console_transport_writes_to_a_given_stream(tmp_path, app_ctx, session, 
     registration = registration_for("en", **CONFIRMED)
     message = send(session, registration, "manage_link", now)
     stream = io.StringIO()
-    mail.ConsoleTransport(tmp_path, stream=stream).send(mail.build_message(message, now=now))
+    mail.ConsoleTransport(tmp_path, stream=stream).send(mail.build_message(session, message, now=now))
     assert "Your registration: Smart Cities: Konferenz" in stream.getvalue()
     assert len(list(tmp_path.glob("*.eml"))) == 1
 

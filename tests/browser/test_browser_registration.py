@@ -49,7 +49,7 @@ def confirm_link(app: Flask) -> str:
     """The confirm link as the person reads it in the rendered confirmation mail."""
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirm_email")).one()
-        body = build_message(message).get_body(preferencelist=("plain",)).get_content()
+        body = build_message(db.session, message, now=utcnow()).get_body(preferencelist=("plain",)).get_content()
         db.session.remove()
     match = re.search(r"https?://\S+/r/[\w-]+/confirm", body)
     assert match, body

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from eventapp.extensions import db
-from eventapp.models import Event, Person, Series, utcnow
+from eventapp.models import Person, utcnow
 from eventapp.services import calendar, catalog, registration
 from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
@@ -196,46 +196,3 @@ def renew_series_feed(token: str) -> Response:
     """The same from the series manage page."""
     found = series_service.series_registration_by_token(db.session, token)
     return _renew_feed(found.person, url_for("series.manage", token=token))
-
-
-# --- template helpers ----------------------------------------------------------------
-
-
-def _absolute(path: str) -> str:
-    return _base_url().rstrip("/") + path
-
-
-@bp.app_template_global()
-def calendar_links(event: Event) -> dict[str, str]:
-    """ "Add to calendar" links of a public event: .ics download, webcal subscription of the
-    event's series or format, Google Calendar and Outlook on the web."""
-    ics = _absolute(url_for("calendar.event_ics", slug=event.slug))
-    links = {"ics": ics, **calendar.web_calendar_links(event, base_url=_base_url())}
-    if event.series is not None:
-        feed_url = _absolute(url_for("calendar.series_feed", slug=event.series.slug))
-    else:
-        feed_url = _absolute(url_for("calendar.feed", format=event.format))
-    links["feed"] = feed_url
-    links["webcal"] = calendar.webcal(feed_url)
-    return links
-
-
-@bp.app_template_global()
-def feed_links(**filters: str | None) -> dict[str, str]:
-    """https and webcal:// addresses of the public feed with the given filters."""
-    url = _absolute(url_for("calendar.feed", **{key: value for key, value in filters.items() if value}))
-    return {"https": url, "webcal": calendar.webcal(url)}
-
-
-@bp.app_template_global()
-def series_feed_links(series: Series) -> dict[str, str]:
-    """https and webcal:// addresses of a series feed."""
-    url = _absolute(url_for("calendar.series_feed", slug=series.slug))
-    return {"https": url, "webcal": calendar.webcal(url)}
-
-
-@bp.app_template_global()
-def personal_feed_links(person: Person) -> dict[str, str]:
-    """The person's own feed address (a secret: shown only behind their manage link)."""
-    url = _absolute(url_for("calendar.personal_feed", token=person.feed_token))
-    return {"https": url, "webcal": calendar.webcal(url)}

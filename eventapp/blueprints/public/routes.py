@@ -1,20 +1,16 @@
 """Public pages: ``/`` (upcoming events), ``/archive``, ``/events/<slug>`` and ``/privacy``.
 
 The handlers stay thin: read the filters, ask :mod:`eventapp.services.catalog`,
-render. The template filters registered here (``paragraphs``, ``iso``, ``timetag``)
-are app-wide; the words for formats, modes and states come from :mod:`eventapp.labels`.
+render. Template helpers (filters, labels) are app-wide, in :mod:`eventapp.templating`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 from flask.wrappers import Response
-from flask_babel import format_date, format_time
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 
 from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
@@ -24,36 +20,6 @@ from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
 
 bp = Blueprint("public", __name__)
-
-# --- template helpers (app-wide) -------------------------------------------------
-
-
-@bp.app_template_filter("paragraphs")
-def paragraphs(text: str | None) -> Markup:
-    """Plain text → escaped ``<p>`` paragraphs; blank lines split paragraphs, single newlines break lines."""
-    if not text:
-        return Markup("")
-    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
-    html = [
-        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in block.split("\n")))
-        for block in blocks
-        if block
-    ]
-    return Markup("\n").join(html)
-
-
-@bp.app_template_filter("iso")
-def iso(value: datetime | None) -> str:
-    """Machine-readable time for ``<time datetime>``."""
-    return value.isoformat() if value else ""
-
-
-@bp.app_template_filter("timetag")
-def timetag(value: datetime) -> Markup:
-    """``<time datetime="…">14. Januar 2027, 10:00</time>``: a moment in Berlin time, for sentences."""
-    label = f"{format_date(value, 'long')}, {format_time(value, 'short')}"
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
-
 
 # --- pages ------------------------------------------------------------------------
 

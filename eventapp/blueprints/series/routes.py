@@ -13,7 +13,6 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from eventapp.blueprints.errors import error_page
 from eventapp.blueprints.registration.common import (
@@ -35,45 +34,6 @@ from eventapp.services import series as series_service
 from eventapp.services.errors import LinkExpired, NotFound, RegistrationClosed
 
 bp = Blueprint("series", __name__)
-
-#: A date's state on the series manage page and in the overview mail (series.DateEntry.state).
-DATE_STATE_LABELS = {
-    "confirmed": _l("Confirmed – ticket sent"),
-    "pending": _l("Awaiting your confirmation"),
-    "waitlisted": _l("On the waiting list"),
-    "declined": _l("Skipped (not this time)"),
-    "cancelled": _l("Cancelled"),
-    "event_cancelled": _l("Date cancelled by the organizer"),
-    "not_registered": _l("Not registered yet (registration not open)"),
-    "past": _l("Past"),
-}
-#: Badge class per state (static/css/app.css).
-DATE_STATE_BADGES = {
-    "confirmed": "confirmed",
-    "pending": "pending",
-    "waitlisted": "waitlisted",
-    "declined": "neutral",
-    "cancelled": "neutral",
-    "event_cancelled": "cancelled",
-    "not_registered": "info",
-    "past": "neutral",
-}
-
-
-@bp.app_template_global()
-def series_state_label(state: str) -> str:
-    return str(DATE_STATE_LABELS.get(state, state))
-
-
-@bp.app_template_global()
-def series_state_badge(state: str) -> str:
-    return DATE_STATE_BADGES.get(state, "neutral")
-
-
-@bp.app_template_global()
-def series_overview(found: SeriesRegistration) -> list[series_service.DateEntry]:
-    """The dates of a series registration with their state (manage page and overview mail)."""
-    return series_service.date_overview(db.session, found, now=utcnow())
 
 
 @bp.after_request

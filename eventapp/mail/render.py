@@ -1,0 +1,254 @@
+"""Rendering: one outbox message into a complete email, in the message's language.
+
+Rendering happens at delivery time (not at enqueue time), from
+``templates/emails/<kind>.txt`` (whose ``subject`` block is the subject line) and
+``templates/emails/<kind>.html``. Mails that carry a calendar invitation follow
+DESIGN §5::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        text/html
+        text/calendar; method=REQUEST (or CANCEL); charset=utf-8
+      image/png      ticket.png        (ticket mails only)
+      application/ics  invite.ics      (cancel.ics for cancellations)
+
+Other mails are a plain ``multipart/alternative`` of text and HTML.
+
+Everything a template needs is in the context built here (from the session and the
+clock the caller hands in) or registered app-wide by :mod:`eventapp.templating`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from eventapp.keys import current_keyring
+from eventapp.models import (
+    CancelReason,
+    Event,
+    OutboxMessage,
+    Person,
+    Registration,
+    RegistrationStatus,
+    SeriesRegistration,
+)
+from eventapp.services.calendar import invitation
+from eventapp.services.series import date_overview
+from eventapp.services.tickets import qr_png, ticket_token
+from eventapp.templating import event_when
+
+#: Kinds whose mail carries ``METHOD:REQUEST`` when the registration holds a confirmed seat.
+INVITATION_KINDS = frozenset({"ticket", "event_updated"})
+#: Kinds whose mail carries ``METHOD:CANCEL`` when the person had a ticket.
+CANCELLATION_KINDS = frozenset({"cancelled", "event_cancelled"})
+#: Kinds that attach the QR ticket (with a confirmed registration).
+QR_KINDS = frozenset({"ticket"})
+
+_KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class RenderError(Exception):
+    """A message cannot be rendered (unknown kind, missing data); it is marked failed."""
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute links for a mail, built from ``BASE_URL``."""
+
+    base: str
+    manage: str | None = None
+    confirm: str | None = None
+    cancel: str | None = None
+    event: str | None = None
+    series_manage: str | None = None
+
+
+def _links(
+    base_url: str, registration: Registration | None, event: Event | None, series: SeriesRegistration | None
+) -> Links:
+    base = base_url.rstrip("/")
+    values: dict[str, str | None] = {"base": base}
+    if registration is not None:
+        token = quote(registration.manage_token, safe="")
+        values.update(
+            manage=f"{base}/r/{token}", confirm=f"{base}/r/{token}/confirm", cancel=f"{base}/r/{token}/cancel"
+        )
+    if event is not None:
+        values["event"] = f"{base}/events/{quote(event.slug, safe='')}"
+    if series is not None:
+        values["series_manage"] = f"{base}/s/{quote(series.manage_token, safe='')}"
+    return Links(**values)  # type: ignore[arg-type]
+
+
+def _had_ticket(message: OutboxMessage, registration: Registration | None) -> bool:
+    if "had_ticket" in (message.context or {}):
+        return bool(message.context["had_ticket"])
+    return registration is not None and registration.ticket_id is not None
+
+
+def invitation_method(message: OutboxMessage, registration: Registration | None) -> str | None:
+    """'REQUEST', 'CANCEL' or None: whether (and how) this mail carries a calendar object.
+
+    Decided at delivery from the registration's current state, so a ticket mail that
+    is delivered after its registration was cancelled carries no stale invitation.
+    """
+    if registration is None:
+        return None
+    if message.kind in INVITATION_KINDS and registration.status is RegistrationStatus.CONFIRMED:
+        return "REQUEST"
+    if message.kind in CANCELLATION_KINDS and _had_ticket(message, registration):
+        return "CANCEL"
+    return None
+
+
+def _tidy_text(text: str) -> str:
+    """Templates may leave blank runs and trailing spaces; mail clients show them all."""
+    # "-- " (with its space) is the signature separator mail clients recognise.
+    lines = [line if line == "-- " else line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of a kind in the current (forced) locale."""
+    # No context processors: those may expect a request, and mails are rendered in the worker.
+    env = current_app.jinja_env
+    values = dict(context)
+    text_template = env.get_template(f"emails/{kind}.txt")
+    if "subject" not in text_template.blocks:
+        raise RenderError(f"templates/emails/{kind}.txt has no subject block")
+    subject_parts = text_template.blocks["subject"](text_template.new_context(values))
+    subject = " ".join("".join(subject_parts).split())
+    values["subject"] = subject
+    text = _tidy_text(text_template.render(values))
+    html = env.get_template(f"emails/{kind}.html").render(values)
+    return subject, text, html
+
+
+def _sender_domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def message_id(message: OutboxMessage, sender: str) -> str:
+    """A Message-ID that stays the same on every try, so a resend after a crash is a duplicate to the receiver."""
+    created = int(message.created_at.timestamp()) if message.created_at else 0
+    return f"<outbox.{message.id}.{created}@{_sender_domain(sender)}>"
+
+
+@dataclass
+class _Data:
+    registration: Registration | None
+    event: Event | None
+    person: Person | None
+    series_registration: SeriesRegistration | None
+
+
+def _load(session: Session, message: OutboxMessage) -> _Data:
+    registration = session.get(Registration, message.registration_id) if message.registration_id else None
+    if registration is not None:
+        event: Event | None = registration.event
+        person: Person | None = registration.person
+    else:
+        event = session.get(Event, message.event_id) if message.event_id else None
+        person = session.scalar(select(Person).where(Person.email == message.to_address))
+    series_registration = (
+        session.get(SeriesRegistration, message.series_registration_id) if message.series_registration_id else None
+    )
+    if message.registration_id and registration is None:
+        raise RenderError(f"registration {message.registration_id} no longer exists")
+    return _Data(registration, event, person, series_registration)
+
+
+def _locale(message: OutboxMessage) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return message.locale if message.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def build_message(session: Session, message: OutboxMessage, *, now: datetime) -> EmailMessage:
+    """Render one outbox message into a complete email (needs an app context).
+
+    ``now`` is the caller's clock (the worker's): it dates the mail and decides what
+    is upcoming. Raises RenderError (or a template/database error) when the message
+    cannot be rendered; delivery marks such a message failed and goes on.
+    """
+    if not _KIND.fullmatch(message.kind or ""):
+        raise RenderError(f"invalid mail kind {message.kind!r}")
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    base_url = config["BASE_URL"]
+    data = _load(session, message)
+    registration, event, series_registration = data.registration, data.event, data.series_registration
+    method = invitation_method(message, registration)
+    locale = _locale(message)
+
+    with force_locale(locale):
+        values: dict[str, Any] = {
+            "kind": message.kind,
+            "locale": locale,
+            "now": now,
+            "registration": registration,
+            "event": event,
+            "person": data.person,
+            "series_registration": series_registration,
+            "series_dates": date_overview(session, series_registration, now=now) if series_registration else [],
+            "context": dict(message.context or {}),
+            "links": _links(base_url, registration, event, series_registration),
+            "when": event_when(event.starts_at, event.ends_at) if event is not None else "",
+            "invitation": method,
+            "has_qr": method == "REQUEST" and message.kind in QR_KINDS,
+            "had_ticket": _had_ticket(message, registration),
+            "CancelReason": CancelReason,
+            "RegistrationStatus": RegistrationStatus,
+        }
+        subject, text, html = _render(message.kind, values)
+
+    email = EmailMessage()
+    email["Subject"] = subject
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = message_id(message, sender)
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(text, cte="quoted-printable")
+    email.add_alternative(html, subtype="html", cte="quoted-printable")
+    if method is not None:
+        assert registration is not None
+        _add_invitation(email, registration, method=method, now=now, base_url=base_url, with_qr=values["has_qr"])
+    for part in email.iter_parts():
+        _drop_inner_mime_version(part)
+    # Last: the email package moves Content-* headers into sub-parts when it nests them.
+    email["Content-Language"] = locale
+    return email
+
+
+def _drop_inner_mime_version(part: EmailMessage) -> None:
+    """The email package repeats MIME-Version on every part; only the top level needs it."""
+    del part["MIME-Version"]
+    if part.is_multipart():
+        for inner in part.iter_parts():
+            _drop_inner_mime_version(inner)  # type: ignore[arg-type]
+
+
+def _add_invitation(
+    email: EmailMessage, registration: Registration, *, method: str, now: datetime, base_url: str, with_qr: bool
+) -> None:
+    ics = invitation(registration, method=method, now=now, base_url=base_url)
+    # base64 keeps the CRLF line ends of iCalendar intact on every transport.
+    email.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
+    if with_qr:
+        png = qr_png(ticket_token(current_keyring(), registration))
+        email.add_attachment(png, maintype="image", subtype="png", filename="ticket.png")
+    filename = "invite.ics" if method == "REQUEST" else "cancel.ics"
+    email.add_attachment(ics, maintype="application", subtype="ics", filename=filename, params={"name": filename})
