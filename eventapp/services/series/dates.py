@@ -1,0 +1,100 @@
+"""Finding a series, its dates and a person's registrations for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from eventapp.models import (
+    Event,
+    EventStatus,
+    Mode,
+    Registration,
+    Series,
+    SeriesRegistration,
+)
+from eventapp.services.errors import (
+    NotFound,
+)
+
+#: Statuses of a date the public sees (drafts are the organizer's business).
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+def series_by_slug(session: Session, slug: str) -> Series:
+    """The series with this slug; NotFound otherwise."""
+    found = session.scalar(select(Series).where(Series.slug == slug)) if slug else None
+    if found is None:
+        raise NotFound("No such series.")
+    return found
+
+
+def series_dates(session: Session, series: Series, *, since: datetime | None = None) -> list[Event]:
+    """The public dates of a series in start order (from ``since`` on, if given)."""
+    query = (
+        select(Event)
+        .where(Event.series_id == series.id, Event.status.in_(PUBLIC_STATUSES))
+        .options(selectinload(Event.organization), selectinload(Event.questions))
+        .order_by(Event.starts_at, Event.id)
+    )
+    if since is not None:
+        query = query.where(Event.starts_at > since)
+    return list(session.scalars(query))
+
+
+def upcoming_dates(session: Session, series: Series, *, now: datetime) -> list[Event]:
+    """Published dates that have not started yet: what a series registration covers."""
+    return [event for event in series_dates(session, series, since=now) if event.status is EventStatus.PUBLISHED]
+
+
+def form_date(session: Session, series: Series, *, now: datetime) -> Event | None:
+    """The date whose form (mode choice, questions) the series form uses: the next one."""
+    dates = upcoming_dates(session, series, now=now)
+    return dates[0] if dates else None
+
+
+def series_registration_by_token(session: Session, manage_token: str) -> SeriesRegistration:
+    """The series registration behind a manage link; NotFound reveals nothing."""
+    if not manage_token or len(manage_token) > 64:
+        raise NotFound()
+    found = session.scalar(select(SeriesRegistration).where(SeriesRegistration.manage_token == manage_token))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def date_of_series(session: Session, series_registration: SeriesRegistration, slug: str) -> Event:
+    """A public date of the person's series by slug; NotFound for anything else."""
+    event = session.scalar(
+        select(Event).where(
+            Event.slug == slug,
+            Event.series_id == series_registration.series_id,
+            Event.status.in_(PUBLIC_STATUSES),
+        )
+    )
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def person_registrations(session: Session, person_id: int, event_ids: list[int]) -> dict[int, list[Registration]]:
+    """The person's registrations (any status) for these events, oldest first, by event id."""
+    found: dict[int, list[Registration]] = {}
+    if not event_ids:
+        return found
+    for reg in session.scalars(
+        select(Registration)
+        .where(Registration.person_id == person_id, Registration.event_id.in_(event_ids))
+        .order_by(Registration.id)
+    ):
+        found.setdefault(reg.event_id, []).append(reg)
+    return found
+
+
+def date_mode(event: Event, wanted: Mode) -> Mode | None:
+    """The mode a series registration takes on this date: the wanted one, else the only one offered."""
+    if event.offers(wanted):
+        return wanted
+    return event.modes[0] if len(event.modes) == 1 else None

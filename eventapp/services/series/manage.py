@@ -1,0 +1,142 @@
+"""The person's series manage page: every date with their state on it, declining one date, leaving the series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from eventapp.models import (
+    ACTIVE_STATUSES,
+    CancelReason,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    SeriesRegistration,
+    SeriesRegistrationStatus,
+)
+from eventapp.services import registration
+from eventapp.services.errors import (
+    InvalidState,
+    NotFound,
+)
+from eventapp.services.series.dates import date_mode, person_registrations, series_dates, upcoming_dates
+
+
+@dataclass
+class DateEntry:
+    """One date of a series as the person's series manage page shows it."""
+
+    event: Event
+    #: The person's registration that decides the state (the active one, else the latest).
+    registration: Registration | None
+    #: "confirmed", "pending", "waitlisted", "declined", "cancelled", "event_cancelled",
+    #: "not_registered" (not open, closed or full of rules) or "past".
+    state: str
+    #: Whether "diesmal nicht" is offered.
+    can_decline: bool
+
+
+def date_overview(
+    session: Session, series_registration: SeriesRegistration, *, now: datetime, past_days: int = 30
+) -> list[DateEntry]:
+    """Every public date of the series (recent past included) with the person's state on it."""
+    dates = series_dates(session, series_registration.series, since=now - timedelta(days=past_days))
+    by_event = person_registrations(session, series_registration.person_id, [event.id for event in dates])
+    entries: list[DateEntry] = []
+    for event in dates:
+        regs = by_event.get(event.id, [])
+        active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+        shown = active or (regs[-1] if regs else None)
+        upcoming = event.starts_at > now
+        if event.status is EventStatus.CANCELLED:
+            state = "event_cancelled"
+        elif shown is not None and shown.status in ACTIVE_STATUSES:
+            state = shown.status.value
+        elif shown is not None and shown.status is RegistrationStatus.CANCELLED:
+            # A series date cancelled on its own page counts as declined, unless the whole series was left.
+            left = series_registration.status is SeriesRegistrationStatus.CANCELLED
+            declined = shown.cancel_reason is CancelReason.DECLINED or (
+                shown.series_registration_id == series_registration.id and not left
+            )
+            state = "declined" if declined else "cancelled"
+        elif not upcoming:
+            state = "past"
+        else:
+            state = "not_registered"
+        can_decline = (
+            upcoming
+            and event.status is EventStatus.PUBLISHED
+            and series_registration.status is SeriesRegistrationStatus.ACTIVE
+            and state in ("confirmed", "pending", "waitlisted", "not_registered")
+        )
+        entries.append(DateEntry(event=event, registration=shown, state=state, can_decline=can_decline))
+    return entries
+
+
+def decline_date(
+    session: Session, series_registration: SeriesRegistration, event: Event, *, now: datetime
+) -> Registration:
+    """ "Diesmal nicht": cancel this one date with reason ``declined`` (its seat goes to that
+    date's queue, the person gets a CANCEL for this date only); the series never re-creates it.
+
+    A date without a registration yet (not open) gets a declined marker, so a later sync
+    skips it too. Declining again changes nothing.
+    """
+    if event.series_id != series_registration.series_id:
+        raise NotFound()
+    if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
+        raise InvalidState()
+    if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
+        raise InvalidState()
+    regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
+    active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+    if active is not None:
+        return registration.cancel(session, active, now=now, reason=CancelReason.DECLINED)
+    declined = next((reg for reg in regs if reg.cancel_reason is CancelReason.DECLINED), None)
+    if declined is not None:
+        return declined
+    # Nothing to cancel yet: remember the decline (a cancelled row holds no seat and sends no mail).
+    marker = Registration(
+        event_id=event.id,
+        person_id=series_registration.person_id,
+        series_registration_id=series_registration.id,
+        given_name=series_registration.given_name,
+        family_name=series_registration.family_name,
+        organization=series_registration.organization,
+        mode=date_mode(event, series_registration.mode) or event.modes[0],
+        status=RegistrationStatus.CANCELLED,
+        cancel_reason=CancelReason.DECLINED,
+        cancelled_at=now,
+        email_confirmed_at=series_registration.email_confirmed_at,
+        locale=series_registration.locale,
+        privacy_consent_version=series_registration.privacy_consent_version,
+        privacy_consent_at=series_registration.privacy_consent_at,
+        created_at=now,
+    )
+    session.add(marker)
+    session.flush()
+    return marker
+
+
+def cancel_series(session: Session, series_registration: SeriesRegistration, *, now: datetime) -> SeriesRegistration:
+    """Leave the whole series: no more dates are created, and the person's registrations for
+    the upcoming dates are cancelled (each with its cancellation mail and calendar CANCEL)."""
+    if series_registration.status in (SeriesRegistrationStatus.CANCELLED, SeriesRegistrationStatus.EXPIRED):
+        return series_registration
+    was_active = series_registration.status is SeriesRegistrationStatus.ACTIVE
+    series_registration.status = SeriesRegistrationStatus.CANCELLED
+    series_registration.cancelled_at = now
+    series_registration.expires_at = None
+    session.flush()
+    if not was_active:
+        return series_registration
+    dates = upcoming_dates(session, series_registration.series, now=now)
+    by_event = person_registrations(session, series_registration.person_id, [event.id for event in dates])
+    for event in dates:
+        for reg in by_event.get(event.id, []):
+            if reg.status in ACTIVE_STATUSES:
+                registration.cancel(session, reg, now=now, reason=CancelReason.CANCELLED)
+    return series_registration
