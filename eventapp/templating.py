@@ -3,15 +3,21 @@
 Dates in Europe/Berlin per locale, the words of :mod:`eventapp.labels`, text
 filters and the calendar links. Blueprints register nothing app-wide: a mail
 rendered by the worker sees exactly the helpers a page sees.
+
+English pages and mails write dates the British way (``14 January 2027, 10:00``:
+day before month, 24-hour clock) for an audience in Germany; the page language
+stays ``en``. The date helpers here replace Flask-Babel's, which would use US
+conventions for ``en``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
+from babel import Locale, dates
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -20,6 +26,39 @@ from eventapp.models import Event, Person, Registration, RegistrationStatus, Ser
 from eventapp.services import calendar
 
 # --- dates ------------------------------------------------------------------------
+
+#: Locale whose date and time conventions a UI language uses, where it differs from the language.
+DATE_LOCALES = {"en": "en_GB"}
+
+
+def date_locale() -> Locale:
+    """The locale for dates and times: the current language, with English as en-GB."""
+    locale = get_locale() or Locale.parse("de")
+    return Locale.parse(DATE_LOCALES.get(str(locale), str(locale)))
+
+
+def format_date(value: date | datetime, format: str = "medium") -> str:
+    """A date (of a moment in Berlin time), e.g. ``14 January 2027`` for ``long``."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return dates.format_date(value, format, locale=date_locale())
+
+
+def format_time(value: datetime, format: str = "medium") -> str:
+    """A time of day in Berlin time, e.g. ``10:00`` for ``short`` (never ``10:00 AM``)."""
+    return dates.format_time(value, format, tzinfo=get_timezone(), locale=date_locale())
+
+
+def format_datetime(value: datetime, format: str = "medium") -> str:
+    """Date and time in Berlin time, e.g. ``14/01/2027, 10:00`` for ``short``."""
+    return dates.format_datetime(value, format, tzinfo=get_timezone(), locale=date_locale())
+
+
+def moment(value: datetime | None) -> str:
+    """'Montag, 23. November 2026, 10:00' / 'Monday, 23 November 2026, 10:00' in Berlin time."""
+    if value is None:
+        return ""
+    return f"{format_date(value, 'full')}, {format_time(value, 'short')}"
 
 
 def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
@@ -31,13 +70,6 @@ def event_when(starts_at: datetime, ends_at: datetime | None) -> str:
     if format_date(ends_at, "short") == format_date(starts_at, "short"):
         return f"{day}, {start}–{format_time(ends_at, 'short')}"
     return f"{day}, {start} – {format_date(ends_at, 'full')}, {format_time(ends_at, 'short')}"
-
-
-def moment(value: datetime | None) -> str:
-    """'Montag, 23. November 2026, 10:00' in the current locale, Berlin time."""
-    if value is None:
-        return ""
-    return f"{format_date(value, 'full')}, {format_time(value, 'short')}"
 
 
 def iso(value: datetime | None) -> str:

@@ -142,6 +142,18 @@ def test_english_subjects_name_the_event(session, registration_for, smtp_server,
     ]
 
 
+def test_english_mails_write_dates_the_british_way_with_the_24_hour_clock(session, registration_for, smtp_server, now):
+    registration = registration_for("en", **PENDING)
+    send(session, registration, "confirm_email", now, waitlisted=False)
+    mail.deliver_outbox(session, now=now)
+
+    (received,) = smtp_server.messages
+    body = " ".join(text_of(received).split())
+    assert "Thursday, 18 March 2027, 10:00–16:00" in body
+    assert "Monday, 23 November 2026, 10:00" in body  # the confirmation deadline
+    assert "AM" not in body and "PM" not in body
+
+
 def test_ticket_mail_carries_qr_and_invitation(session, registration_for, event, smtp_server, now):
     registration = registration_for("de", **CONFIRMED)
     send(session, registration, "ticket", now, reason="confirmed")

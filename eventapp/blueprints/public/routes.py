@@ -1,4 +1,4 @@
-"""Public pages: ``/`` (upcoming events), ``/archive``, ``/events/<slug>`` and ``/privacy``.
+"""Public pages: ``/`` (upcoming events), ``/archive``, ``/events/<slug>``, ``/privacy`` and ``/imprint``.
 
 The handlers stay thin: read the filters, ask :mod:`eventapp.services.catalog`,
 render. Template helpers (filters, labels) are app-wide, in :mod:`eventapp.templating`.
@@ -18,6 +18,7 @@ from eventapp.models import utcnow
 from eventapp.services import catalog
 from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
+from eventapp.templating import format_date, format_time
 
 bp = Blueprint("public", __name__)
 
@@ -107,4 +108,27 @@ def privacy() -> str:
         version=current_app.config["PRIVACY_CONSENT_VERSION"],
         retention_days=current_app.config["PERSONAL_DATA_RETENTION_DAYS"],
         agency=catalog.agency(db.session),
+    )
+
+
+def _lines(value: str | None) -> list[str]:
+    """Address lines from a setting: separated by "|" or newlines."""
+    return [line.strip() for line in (value or "").replace("\n", "|").split("|") if line.strip()]
+
+
+@bp.get("/imprint")
+def imprint() -> str:
+    """The Impressum German sites must have; the operator's details come from the IMPRINT_* settings."""
+    config = current_app.config
+    return render_template(
+        "public/imprint.html",
+        placeholder=config["IMPRINT_PLACEHOLDER"],
+        name=config["IMPRINT_NAME"],
+        address=_lines(config["IMPRINT_ADDRESS"]),
+        email=config["IMPRINT_EMAIL"],
+        phone=config["IMPRINT_PHONE"],
+        representative=config["IMPRINT_REPRESENTATIVE"],
+        register=config["IMPRINT_REGISTER"],
+        vat_id=config["IMPRINT_VAT_ID"],
+        responsible=config["IMPRINT_RESPONSIBLE"],
     )
