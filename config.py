@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -24,6 +25,14 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+#: What the imprint shows until the operator sets IMPRINT_NAME (the page marks it as a placeholder).
+IMPRINT_PLACEHOLDER_VALUES = {
+    "IMPRINT_NAME": "Betreiber dieser Plattform (Platzhalter)",
+    "IMPRINT_ADDRESS": "Musterstraße 1 | 12345 Musterstadt",
+    "IMPRINT_EMAIL": "impressum@example.org",
+}
 
 
 class Config:
@@ -61,6 +70,15 @@ class Config:
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
     WORKER_INTERVAL_SECONDS = _int("WORKER_INTERVAL_SECONDS", 2)
+    #: The Impressum (/imprint) of the operator; address lines are separated by "|" or newlines.
+    IMPRINT_NAME = os.environ.get("IMPRINT_NAME")
+    IMPRINT_ADDRESS = os.environ.get("IMPRINT_ADDRESS")
+    IMPRINT_EMAIL = os.environ.get("IMPRINT_EMAIL")
+    IMPRINT_PHONE = os.environ.get("IMPRINT_PHONE")
+    IMPRINT_REPRESENTATIVE = os.environ.get("IMPRINT_REPRESENTATIVE")
+    IMPRINT_REGISTER = os.environ.get("IMPRINT_REGISTER")
+    IMPRINT_VAT_ID = os.environ.get("IMPRINT_VAT_ID")
+    IMPRINT_RESPONSIBLE = os.environ.get("IMPRINT_RESPONSIBLE")
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
@@ -80,6 +98,10 @@ class Config:
                 settings["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + url[len(prefix) :]
         if not settings.get("MAIL_TRANSPORT"):
             settings["MAIL_TRANSPORT"] = "smtp" if settings.get("MAIL_SERVER") else "console"
+        # Without an operator the imprint shows a placeholder that says so on the page.
+        settings["IMPRINT_PLACEHOLDER"] = not settings.get("IMPRINT_NAME")
+        if settings["IMPRINT_PLACEHOLDER"]:
+            settings.update(IMPRINT_PLACEHOLDER_VALUES)
 
 
 class DevelopmentConfig(Config):
@@ -125,6 +147,8 @@ class ProductionConfig(Config):
             missing.append("TICKET_SIGNING_KEY_FILE")
         if missing:
             raise RuntimeError("Production configuration is missing: " + ", ".join(missing))
+        if settings["IMPRINT_PLACEHOLDER"]:
+            logging.getLogger("eventapp").warning("IMPRINT_NAME is not set: /imprint shows a placeholder.")
 
 
 CONFIGS: dict[str, type[Config]] = {

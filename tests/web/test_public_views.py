@@ -317,7 +317,7 @@ def test_not_yet_open_event_says_when_registration_opens(client, make, real_now)
 
     assert "Registration opens on" in page
     assert f'<time datetime="{opens.isoformat()}">' in page
-    assert "May 4, 2030, 10:00" in page
+    assert "4 May 2030, 10:00" in page  # en-GB: day before month
     assert "/events/bald/register" not in page
 
 
@@ -367,8 +367,69 @@ def test_privacy_page_shows_version_legal_bases_and_retention(client, app, make)
     assert "mailto:smartcities@example.org" in page
 
 
-def test_footer_links_the_privacy_notice(client):
-    assert 'href="/privacy"' in text(get(client, "/"))
+def test_footer_links_the_privacy_notice_and_the_imprint(client):
+    page = text(client.get("/"))
+    assert 'href="/privacy">Datenschutz</a></li>\n          <li><a href="/imprint">Impressum</a>' in page
+
+
+def test_imprint_is_a_marked_placeholder_until_the_operator_sets_it(client):
+    response = client.get("/imprint")
+    page = text(response)
+
+    assert response.status_code == 200
+    assert '<h1 id="imprint-title">Impressum</h1>' in page
+    assert "Platzhalter" in page and "IMPRINT_NAME" in page
+    assert "Betreiber dieser Plattform (Platzhalter)" in page
+
+
+def test_imprint_shows_the_operator_from_the_configuration(client, app, monkeypatch):
+    settings = {
+        "IMPRINT_PLACEHOLDER": False,
+        "IMPRINT_NAME": "Südwestfalen Agentur GmbH",
+        "IMPRINT_ADDRESS": "Martinstraße 15 | 57462 Olpe",
+        "IMPRINT_EMAIL": "info@example.org",
+        "IMPRINT_PHONE": "+49 2761 000000",
+        "IMPRINT_REPRESENTATIVE": "Erika Mustermann",
+        "IMPRINT_REGISTER": "Amtsgericht Siegen, HRB 0000",
+        "IMPRINT_VAT_ID": "DE000000000",
+        "IMPRINT_RESPONSIBLE": "Max Mustermann",
+    }
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+
+    page = text(get(client, "/imprint"))
+
+    assert "Placeholder" not in page
+    assert "Südwestfalen Agentur GmbH<br>\n      Martinstraße 15<br>\n      57462 Olpe" in page
+    assert 'href="mailto:info@example.org"' in page
+    for value in ("+49 2761 000000", "Erika Mustermann", "HRB 0000", "DE000000000", "Max Mustermann"):
+        assert value in page
+
+
+def test_imprint_placeholder_follows_the_settings():
+    from config import Config, DevelopmentConfig
+
+    placeholder = {key: getattr(DevelopmentConfig, key) for key in dir(Config) if key.isupper()}
+    DevelopmentConfig.finalize(placeholder)
+    assert placeholder["IMPRINT_PLACEHOLDER"] is True
+    given = {**{key: getattr(DevelopmentConfig, key) for key in dir(Config) if key.isupper()}, "IMPRINT_NAME": "Stadt"}
+    DevelopmentConfig.finalize(given)
+    assert given["IMPRINT_PLACEHOLDER"] is False
+    assert given["IMPRINT_NAME"] == "Stadt"
+
+
+def test_english_pages_use_day_month_order_and_the_24_hour_clock(client, make):
+    starts_at = datetime(2027, 1, 14, 9, 0, tzinfo=UTC)
+    event = make.event(slug="konferenz", starts_at=starts_at, ends_at=starts_at + timedelta(hours=6))
+    make.session.add(AgendaItem(event=event, position=1, title="Begrüßung", starts_at=starts_at.replace(hour=13)))
+    make.session.flush()
+
+    page = text(client.get("/events/konferenz?lang=en"))
+
+    assert '<html lang="en">' in page
+    assert "Thursday, 14 January 2027, 10:00–16:00" in page
+    assert ">14:00</time>" in page
+    assert " AM" not in page and " PM" not in page and "\u202fAM" not in page and "\u202fPM" not in page
 
 
 def test_german_is_the_default_language(client):

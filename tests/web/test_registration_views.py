@@ -497,7 +497,24 @@ def test_confirming_a_waiting_registration_keeps_it_waiting(client, data, app):
     assert status_of(data, token).status is RegistrationStatus.WAITLISTED
     page = text(client.get(f"/r/{token}?lang=en"))
     assert "You are on the waiting list" in page
-    assert "Place 1 of 1." in page
+    assert "You are in position 1 on the waiting list (1 person waiting)." in page
+
+
+def test_the_queue_position_reads_as_a_place_in_the_queue(client, data):
+    with data() as (_session, make):
+        event = make.event(starts_at=STARTS_AT, capacity_on_site=1)
+        make.registration(event, mode=Mode.ON_SITE)
+        waiting = [
+            make.registration(
+                event, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow() - timedelta(minutes=10 - n)
+            ).manage_token
+            for n in range(3)
+        ]
+    german = text(client.get(f"/r/{waiting[1]}?lang=de"))
+    assert "Sie stehen an Position 2 der Warteliste (3 Personen warten)." in german
+    assert "Platz 2 von 3" not in german
+    english = text(client.get(f"/r/{waiting[0]}?lang=en"))
+    assert "You are in position 1 on the waiting list (3 people waiting)." in english
 
 
 # --- manage, cancel, switch ----------------------------------------------------------
@@ -570,7 +587,7 @@ def test_switch_to_a_full_mode_waits_and_waiting_can_stop(client, data, app):
 
     page = text(client.get(f"/r/{token}"))
     assert f'action="/r/{token}/stop-waiting"' in page
-    assert "Place 1 of 1." in page
+    assert "You are in position 1 on the waiting list (1 person waiting)." in page
     assert f'href="/r/{token}/switch"' not in page  # already waiting for the other mode
 
     response = post_form(client, f"/r/{token}/stop-waiting", token_from=f"/r/{token}")
