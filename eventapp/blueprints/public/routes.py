@@ -18,7 +18,6 @@ from eventapp.models import utcnow
 from eventapp.services import catalog
 from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.templating import format_date, format_time
 
 bp = Blueprint("public", __name__)
 
