@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from eventapp.blueprints import errors
+    from eventapp.blueprints import errors, hardening
 
     errors.init_app(app)
+    hardening.init_app(app)
 
     from eventapp.blueprints.api import bp as api_bp
 

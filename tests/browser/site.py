@@ -1,0 +1,150 @@
+"""The public site as a person meets it, and the list of its pages for the whole-site checks.
+
+:func:`build_site` loads the demo programme (``flask demo-data``) and then registers people the
+way they do — through the forms, confirming by POST — so every state a page can show exists:
+a pending and a confirmed registration, one on the waiting list, a pending and an active series
+registration. :data:`PAGES` names every public page by a URL builder over that :class:`Site`;
+a new page joins the accessibility, CSP and third-party checks by one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Event, EventAttendance, Person, Registration, SeriesRegistration, utcnow
+from tests.factories import Factories
+from tests.helpers import form_values, post_form
+
+CONFERENCE = "smart-cities-konferenz"  # hybrid, with questions (demo programme)
+ONLINE_EVENT = "smart-cities-austausch"  # online only
+PAST_EVENT = "erste-smart-cities-konferenz"  # in the archive
+SERIES = "pausenhof"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Slugs and manage tokens of the prepared site."""
+
+    full_event: str
+    series_date: str
+    pending: str
+    confirmed: str
+    online: str
+    waitlisted: str
+    series_pending: str
+    series_active: str
+
+
+def _register(client, url: str, **fields: str) -> None:
+    response = post_form(client, url, form_values(**fields))
+    assert response.status_code == 303, (url, response.status_code, response.get_data(as_text=True)[:2000])
+
+
+def _token(app: Flask, model: type[Registration] | type[SeriesRegistration], email: str) -> str:
+    with app.app_context():
+        token = db.session.scalar(select(model.manage_token).join(Person).where(Person.email == email))
+        db.session.remove()
+    assert token, email
+    return token
+
+
+def build_site(app: Flask) -> Site:
+    """Demo programme plus one person in each state, made through the public forms."""
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        make = Factories(db.session)
+        full = make.event(
+            slug="workshop-ausgebucht",
+            title="Workshop: Daten im Rathaus",
+            format="workshop",
+            attendance=EventAttendance.ON_SITE,
+            capacity_on_site=1,
+            starts_at=(utcnow() + timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0),
+        )
+        make.registration(full)
+        db.session.commit()
+        db.session.remove()
+
+    client = app.test_client()
+    conference = f"/events/{CONFERENCE}/register"
+    _register(client, conference, email="pending@example.org", mode="on_site")
+    _register(client, conference, email="confirmed@example.org", mode="on_site")
+    _register(client, f"/events/{ONLINE_EVENT}/register", email="online@example.org", mode="online")
+    _register(client, "/events/workshop-ausgebucht/register", email="waiting@example.org", mode="on_site")
+    _register(client, f"/series/{SERIES}/register", email="series-pending@example.org", mode="online")
+    _register(client, f"/series/{SERIES}/register", email="series-active@example.org", mode="online")
+
+    site = Site(
+        full_event="workshop-ausgebucht",
+        series_date="",
+        pending=_token(app, Registration, "pending@example.org"),
+        confirmed=_token(app, Registration, "confirmed@example.org"),
+        online=_token(app, Registration, "online@example.org"),
+        waitlisted=_token(app, Registration, "waiting@example.org"),
+        series_pending=_token(app, SeriesRegistration, "series-pending@example.org"),
+        series_active=_token(app, SeriesRegistration, "series-active@example.org"),
+    )
+    for url in (
+        f"/r/{site.confirmed}/confirm",
+        f"/r/{site.online}/confirm",
+        f"/r/{site.waitlisted}/confirm",
+        f"/s/{site.series_active}/confirm",
+    ):
+        response = post_form(client, url)
+        assert response.status_code in (302, 303), (url, response.status_code)
+    with app.app_context():
+        date = db.session.scalar(
+            select(Event.slug)
+            .join(Registration, Registration.event_id == Event.id)
+            .join(SeriesRegistration, Registration.series_registration_id == SeriesRegistration.id)
+            .where(SeriesRegistration.manage_token == site.series_active)
+            .order_by(Event.starts_at)
+            .limit(1)
+        )
+        db.session.remove()
+    assert date, "the series registration has no dates"
+    return Site(**{**site.__dict__, "series_date": date})
+
+
+#: Every public page: name → URL builder. Later pages join here (imprint, accessibility
+#: statement, lost-link page, join page …).
+PAGES: dict[str, Callable[[Site], str]] = {
+    "start": lambda s: "/",
+    "start filtered": lambda s: "/?format=konferenz",
+    "archive": lambda s: "/archive",
+    "event hybrid": lambda s: f"/events/{CONFERENCE}",
+    "event online": lambda s: f"/events/{ONLINE_EVENT}",
+    "event booked up": lambda s: f"/events/{s.full_event}",
+    "event past": lambda s: f"/events/{PAST_EVENT}",
+    "form hybrid with questions": lambda s: f"/events/{CONFERENCE}/register",
+    "form booked up": lambda s: f"/events/{s.full_event}/register",
+    "check your inbox": lambda s: f"/events/{CONFERENCE}/registered",
+    "confirm": lambda s: f"/r/{s.pending}/confirm",
+    "manage pending": lambda s: f"/r/{s.pending}",
+    "manage confirmed": lambda s: f"/r/{s.confirmed}",
+    "manage online": lambda s: f"/r/{s.online}",
+    "manage waiting list": lambda s: f"/r/{s.waitlisted}",
+    "switch mode": lambda s: f"/r/{s.confirmed}/switch",
+    "new ticket": lambda s: f"/r/{s.confirmed}/reissue",
+    "cancel": lambda s: f"/r/{s.confirmed}/cancel",
+    "series": lambda s: f"/series/{SERIES}",
+    "series form": lambda s: f"/series/{SERIES}/register",
+    "series check your inbox": lambda s: f"/series/{SERIES}/registered",
+    "series confirm": lambda s: f"/s/{s.series_pending}/confirm",
+    "series manage pending": lambda s: f"/s/{s.series_pending}",
+    "series manage": lambda s: f"/s/{s.series_active}",
+    "series decline a date": lambda s: f"/s/{s.series_active}/decline/{s.series_date}",
+    "series leave": lambda s: f"/s/{s.series_active}/cancel",
+    "privacy": lambda s: "/privacy",
+    "error 404": lambda s: "/no-such-page",
+    "error 404 event": lambda s: "/events/no-such-event",
+    "error 404 token": lambda s: "/r/no-such-token",
+    "error 400 filter": lambda s: "/?format=no-such-format",
+}
