@@ -80,7 +80,6 @@ class Config:
     IMPRINT_VAT_ID = os.environ.get("IMPRINT_VAT_ID")
     IMPRINT_RESPONSIBLE = os.environ.get("IMPRINT_RESPONSIBLE")
     BABEL_DEFAULT_LOCALE = "de"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
     WTF_CSRF_TIME_LIMIT = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

@@ -46,6 +46,10 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     from eventapp.commands import register_commands
     from eventapp.database import configure_engine
     from eventapp.extensions import babel, csrf, db, limiter, migrate
+    from eventapp.models import TZID
+
+    # Derived from the one time-zone constant, not configured (DESIGN §3 "Time").
+    app.config["BABEL_DEFAULT_TIMEZONE"] = TZID
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)

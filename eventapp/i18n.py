@@ -6,6 +6,8 @@ from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 from flask_babel import refresh
 
+from eventapp.models import TZID
+
 LANG_COOKIE = "lang"
 
 
@@ -29,7 +31,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    """Every page and mail shows Europe/Berlin (DESIGN §3), whoever reads it."""
+    return TZID
 
 
 def _remember_language(response: Response) -> Response:

@@ -7,18 +7,15 @@ change is made anywhere else.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import Event, OutboxMessage, utcnow
+from eventapp.models import BERLIN, Event, OutboxMessage, utcnow
 from eventapp.services import events as event_service
 from eventapp.services.errors import DomainError
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def parse_when(value: str, option: str) -> datetime:

@@ -1,8 +1,10 @@
 """Every model, imported here so that Alembic autogenerate sees them all."""
 
 from eventapp.models.attendance import Attendance, AttendanceSource, Direction
-from eventapp.models.base import Base, utcnow
+from eventapp.models.audit import ActorKind, AuditEntry
+from eventapp.models.base import BERLIN, TZID, Base, utcnow
 from eventapp.models.event import (
+    PUBLIC_STATUSES,
     AgendaItem,
     Event,
     EventAttendance,
@@ -16,9 +18,11 @@ from eventapp.models.event import (
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import (
     ACTIVE_STATUSES,
+    PERSONAL_FIELDS,
     SEAT_STATUSES,
     CancelReason,
     Person,
+    PersonalData,
     Registration,
     RegistrationStatus,
     SeriesRegistration,
@@ -27,10 +31,16 @@ from eventapp.models.registration import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BERLIN",
+    "PERSONAL_FIELDS",
+    "PUBLIC_STATUSES",
     "SEAT_STATUSES",
+    "TZID",
+    "ActorKind",
     "AgendaItem",
     "Attendance",
     "AttendanceSource",
+    "AuditEntry",
     "Base",
     "CancelReason",
     "Direction",
@@ -42,6 +52,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PersonalData",
     "Question",
     "QuestionKind",
     "Registration",

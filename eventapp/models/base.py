@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -14,6 +15,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: The one time zone people see (DESIGN §3 "Time"): pages, mails, calendars, CLI input.
+TZID = "Europe/Berlin"
+BERLIN = ZoneInfo(TZID)
 
 
 def utcnow() -> datetime:

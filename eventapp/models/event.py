@@ -7,7 +7,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.models.base import Base, utcnow
@@ -45,6 +46,12 @@ class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
+
+
+#: Statuses the public sees (pages, feeds, the API): drafts are the organizer's business.
+#: A cancelled event stays visible, marked as cancelled and not bookable, so that people
+#: who planned to come (and programs that copied it) learn that it is off.
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -141,6 +148,16 @@ class Event(Base):
         back_populates="event", order_by="Question.position", cascade="all, delete-orphan"
     )
     registrations: Mapped[list[Registration]] = relationship(back_populates="event", viewonly=True)
+
+    @hybrid_property
+    def is_public(self) -> bool:
+        """The one definition of a public event (:data:`PUBLIC_STATUSES`), in Python and in SQL."""
+        return self.status in PUBLIC_STATUSES
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(PUBLIC_STATUSES)
 
     @property
     def modes(self) -> tuple[Mode, ...]:

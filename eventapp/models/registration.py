@@ -57,10 +57,59 @@ class Person(Base):
     registrations: Mapped[list[Registration]] = relationship(back_populates="person")
 
 
+class PersonalData:
+    """The personal and consent columns a registration and a series registration share.
+
+    One shape, so that one anonymiser (``services.privacy``) serves the retention purge
+    of both, and so that a series date copies them in one call (:meth:`copy_personal_from`).
+    The email lives on :class:`Person`; what is here belongs to this one sign-up.
+    """
+
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    #: Question key → answer; answers to sensitive questions need ``sensitive_consent_at``.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Language of the mails about this sign-up.
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    privacy_consent_version: Mapped[str] = mapped_column(String(40), default="")
+    privacy_consent_at: Mapped[datetime | None]
+    sensitive_consent_at: Mapped[datetime | None]
+    #: Set when the personal data above was anonymised (retention purge); the row stays for the figures.
+    anonymised_at: Mapped[datetime | None]
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def copy_personal_from(self, other: PersonalData) -> None:
+        """Take over the person, names, organization, language and privacy consent of ``other``.
+
+        Answers (and their sensitive consent) stay behind: they belong to one event's
+        questions, and a copy that does not need them should not multiply personal data.
+        """
+        for name in PERSONAL_FIELDS:
+            setattr(self, name, getattr(other, name))
+
+
+#: The columns of :class:`PersonalData` that :meth:`PersonalData.copy_personal_from` carries over.
+PERSONAL_FIELDS = (
+    "person_id",
+    "given_name",
+    "family_name",
+    "organization",
+    "locale",
+    "privacy_consent_version",
+    "privacy_consent_at",
+)
+
+
 _ACTIVE_SQL = "status IN ('pending', 'waitlisted', 'confirmed')"
 
 
-class Registration(Base):
+class Registration(PersonalData, Base):
     """One person for one event, in one mode."""
 
     __tablename__ = "registration"
@@ -78,11 +127,7 @@ class Registration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     series_registration_id: Mapped[int | None] = mapped_column(ForeignKey("series_registration.id"), index=True)
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
-    organization: Mapped[str] = mapped_column(String(200), default="")
     #: The mode that holds (or is waited for, when waitlisted) the seat.
     mode: Mapped[Mode] = mapped_column(_enum(Mode, "mode"))
     #: A confirmed registration may wait for the other mode.
@@ -103,12 +148,6 @@ class Registration(Base):
     ticket_serial: Mapped[int] = mapped_column(Integer, default=0)
     #: Changes of this registration that matter to calendars (mode switches).
     change_count: Mapped[int] = mapped_column(Integer, default=0)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    #: Language of the mails about this registration.
-    locale: Mapped[str] = mapped_column(String(5), default="de")
-    privacy_consent_version: Mapped[str] = mapped_column(String(40), default="")
-    privacy_consent_at: Mapped[datetime | None]
-    sensitive_consent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -126,10 +165,6 @@ class Registration(Base):
     def holds_seat(self) -> bool:
         return self.status in SEAT_STATUSES
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
-
 
 class SeriesRegistrationStatus(enum.StrEnum):
     PENDING = "pending"
@@ -141,7 +176,7 @@ class SeriesRegistrationStatus(enum.StrEnum):
 _SERIES_ACTIVE_SQL = "status IN ('pending', 'active')"
 
 
-class SeriesRegistration(Base):
+class SeriesRegistration(PersonalData, Base):
     """One person for a whole series; creates the registration for each date."""
 
     __tablename__ = "series_registration"
@@ -158,10 +193,6 @@ class SeriesRegistration(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
-    organization: Mapped[str] = mapped_column(String(200), default="")
     mode: Mapped[Mode] = mapped_column(_enum(Mode, "mode"))
     status: Mapped[SeriesRegistrationStatus] = mapped_column(
         _enum(SeriesRegistrationStatus, "series_registration_status"), default=SeriesRegistrationStatus.PENDING
@@ -169,11 +200,6 @@ class SeriesRegistration(Base):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     email_confirmed_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    locale: Mapped[str] = mapped_column(String(5), default="de")
-    privacy_consent_version: Mapped[str] = mapped_column(String(40), default="")
-    privacy_consent_at: Mapped[datetime | None]
-    sensitive_consent_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

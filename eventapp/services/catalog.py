@@ -1,7 +1,13 @@
 """Read side of the event catalogue: what the public pages, feeds and the API list.
 
-Only published and cancelled events are public; drafts never leave the organizer
-area. An event counts as upcoming until it has ended (or, without an end time,
+Which events are public is defined once, by ``Event.is_public`` (published or
+cancelled), and :func:`public_events` is the one query every public view starts
+from: the start page, the archive, event pages, series pages, the feeds and the
+API list. Drafts never leave the organizer area. A cancelled event stays in every
+public view, marked as cancelled and not bookable (its state is ``cancelled``):
+people who planned to come, calendar clients and portals that copied it must
+learn that it is off, which a silently vanished event would not tell them.
+An event counts as upcoming until it has ended (or, without an end time,
 until it has started), so a conference stays on the start page while it runs.
 
 Seat numbers for many events come from grouped queries (:func:`availabilities`);
@@ -17,12 +23,9 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from eventapp.models import Event, EventStatus, Organization
+from eventapp.models import Event, Organization
 from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
-
-#: Statuses the public may see; drafts are the organizer's business.
-PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 #: Formats the programme uses (DESIGN §2). Filtering by one of these is never an
 #: error, even when no event of that format is listed at the moment.
@@ -33,12 +36,13 @@ def _end_time() -> ColumnElement[datetime]:
     return func.coalesce(Event.ends_at, Event.starts_at)
 
 
-def _public() -> ColumnElement[bool]:
-    return Event.status.in_(PUBLIC_STATUSES)
+def public_events() -> Select[tuple[Event]]:
+    """The one query for public events (``Event.is_public``); views add order, filters and loads."""
+    return select(Event).where(Event.is_public)
 
 
 def _listing(*, format: str | None, organization: str | None) -> Select[tuple[Event]]:
-    query = select(Event).where(_public()).options(selectinload(Event.organization), selectinload(Event.series))
+    query = public_events().options(selectinload(Event.organization), selectinload(Event.series))
     if format:
         query = query.where(Event.format == format)
     if organization:
@@ -98,8 +102,8 @@ def event_by_slug(session: Session, slug: str) -> Event:
     existence is not revealed.
     """
     event = session.scalar(
-        select(Event)
-        .where(Event.slug == slug, _public())
+        public_events()
+        .where(Event.slug == slug)
         .options(
             selectinload(Event.organization),
             selectinload(Event.series),
@@ -113,7 +117,7 @@ def event_by_slug(session: Session, slug: str) -> Event:
 
 def formats_in_use(session: Session, *, now: datetime | None = None, past: bool = False) -> list[str]:
     """Format keys of public events, sorted; with ``now``, only upcoming (or ``past``) ones."""
-    query = select(Event.format).where(_public()).distinct()
+    query = select(Event.format).where(Event.is_public).distinct()
     if now is not None:
         query = query.where(_end_time() < now if past else _end_time() >= now)
     return sorted(session.scalars(query))
@@ -123,7 +127,7 @@ def organizations_with_events(
     session: Session, *, now: datetime | None = None, past: bool = False
 ) -> list[Organization]:
     """Organizations that own public events, by name; with ``now``, upcoming (or ``past``) ones."""
-    condition = [Event.organization_id == Organization.id, _public()]
+    condition = [Event.organization_id == Organization.id, Event.is_public]
     if now is not None:
         condition.append(_end_time() < now if past else _end_time() >= now)
     query = select(Organization).where(select(Event.id).where(and_(*condition)).exists()).order_by(Organization.name)

@@ -1,4 +1,4 @@
-"""Published events in pages of a stable order, for programs (the JSON API's event list).
+"""Public events in pages of a stable order, for programs (the JSON API's event list).
 
 Pages are cut by keyset, not offset: the cursor names the last event shown by its
 start time and id, so an event added or removed between two requests neither
@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from eventapp.models import Event, EventStatus, Organization
+from eventapp.models import Event, Organization
+from eventapp.services.catalog import public_events
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class EventPage:
     next: Position | None
 
 
-def published_events(
+def public_event_page(
     session: Session,
     *,
     ends_after: datetime,
@@ -41,7 +42,11 @@ def published_events(
     after: Position | None = None,
     limit: int = 20,
 ) -> EventPage:
-    """Published events that have not ended by ``ends_after``, soonest first.
+    """Public events that have not ended by ``ends_after``, soonest first.
+
+    Cancelled events are listed like on the public pages (``status`` ``cancelled``,
+    state ``cancelled``), so that a portal that copied one learns it is off
+    (see :mod:`eventapp.services.catalog`).
 
     ``starts_before`` (exclusive) closes the window; ``format`` is a format key and
     ``organization`` an organization slug (the caller checks that they exist).
@@ -49,8 +54,8 @@ def published_events(
     """
     end_time = func.coalesce(Event.ends_at, Event.starts_at)
     query = (
-        select(Event)
-        .where(Event.status == EventStatus.PUBLISHED, end_time >= ends_after)
+        public_events()
+        .where(end_time >= ends_after)
         .options(
             selectinload(Event.organization),
             selectinload(Event.series),

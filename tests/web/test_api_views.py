@@ -169,20 +169,32 @@ def test_draft_and_unknown_events_are_not_found(client, make, session, slug):
     _error(client.get(f"/api/v1/events/{slug}"), 404, "not_found")
 
 
-def test_list_shows_published_upcoming_events_soonest_first(client, make, session):
+def test_list_shows_public_upcoming_events_soonest_first(client, make, session):
     later = make.event(slug="later", starts_at=_soon(20))
     sooner = make.event(slug="sooner", starts_at=_soon(3))
     running = make.event(slug="running", starts_at=utcnow() - timedelta(hours=1), ends_at=utcnow() + timedelta(hours=2))
     make.event(slug="past", starts_at=_soon(-10))
     make.event(slug="draft", starts_at=_soon(4), status=EventStatus.DRAFT)
-    make.event(slug="cancelled", starts_at=_soon(4), status=EventStatus.CANCELLED)
+    cancelled = make.event(slug="cancelled", starts_at=_soon(4), status=EventStatus.CANCELLED)
     session.commit()
     response = client.get("/api/v1/events")
     assert response.status_code == 200
     data = response.get_json()
-    assert [e["slug"] for e in data["events"]] == [running.slug, sooner.slug, later.slug]
+    assert [e["slug"] for e in data["events"]] == [running.slug, sooner.slug, cancelled.slug, later.slug]
     assert data["next"] is None
     assert data["events"][1] == client.get("/api/v1/events/sooner").get_json()
+
+
+def test_list_marks_a_cancelled_event_like_the_public_pages(client, make, session):
+    """One definition of public events: the API list shows a cancelled event as the start page
+    does (marked, not bookable), so a portal that copied it learns that it is off."""
+    make.event(slug="abgesagt", starts_at=_soon(4), status=EventStatus.CANCELLED, cancel_message="Krankheit")
+    session.commit()
+    (listed,) = client.get("/api/v1/events").get_json()["events"]
+    assert listed["status"] == "cancelled"
+    assert listed["state"] == "cancelled"
+    assert listed["cancel_message"] == "Krankheit"
+    assert "abgesagt" in client.get("/").get_data(as_text=True)
 
 
 def test_list_filters_by_format_and_organization(client, make, session):

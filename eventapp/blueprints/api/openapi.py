@@ -111,9 +111,10 @@ def _document() -> dict[str, Any]:
         "/api/v1/events": {
             "get": {
                 "operationId": "listEvents",
-                "summary": "Published events, upcoming first",
-                "description": "Pages of events in start order. Pass `next` back as `cursor` with the same "
-                "filters for the following page.",
+                "summary": "Public events, upcoming first",
+                "description": "Pages of events in start order, published and cancelled ones alike (a cancelled "
+                "event has `status` and `state` `cancelled` and takes no registrations). Pass `next` back as "
+                "`cursor` with the same filters for the following page.",
                 "parameters": _query_parameters(EventListQuery),
                 "responses": {
                     "200": {"description": "A page of events.", "content": _json_content(EventList)},

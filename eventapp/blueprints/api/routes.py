@@ -11,7 +11,6 @@ import binascii
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import pydantic
 from flask import Blueprint, current_app, jsonify, request
@@ -33,7 +32,7 @@ from eventapp.blueprints.api.schemas import (
 )
 from eventapp.blueprints.registration.common import registration_limit, submit_settings
 from eventapp.extensions import csrf, db, limiter
-from eventapp.models import Event, Question, utcnow
+from eventapp.models import BERLIN, Event, Question, utcnow
 from eventapp.services import catalog, listing
 from eventapp.services import registration as registration_service
 from eventapp.services import series as series_service
@@ -107,21 +106,17 @@ def json_object() -> dict[str, Any]:
 # --- time and cursor helpers --------------------------------------------------------------
 
 
-def _berlin() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def _local(moment: datetime | None) -> datetime | None:
     """Stored UTC → Europe/Berlin, so every time carries the offset people see on the page."""
-    return moment.astimezone(_berlin()) if moment is not None else None
+    return moment.astimezone(BERLIN) if moment is not None else None
 
 
 def _start_of(value: date | datetime, *, end_of_day: bool = False) -> datetime:
     """A query date or date-time as an aware moment; dates and naive times are Berlin time."""
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=_berlin())
+        return value if value.tzinfo is not None else value.replace(tzinfo=BERLIN)
     day = value + timedelta(days=1) if end_of_day else value
-    return datetime.combine(day, time.min, tzinfo=_berlin())
+    return datetime.combine(day, time.min, tzinfo=BERLIN)
 
 
 def encode_cursor(position: listing.Position) -> str:
@@ -213,11 +208,11 @@ def _json(model: pydantic.BaseModel, status: int = 200) -> Response:
 
 @bp.get("/events")
 def events() -> Response:
-    """Published events, upcoming first, in pages of ``limit`` (cursor pagination)."""
+    """Public events (published and cancelled ones, marked), upcoming first, in pages of ``limit``."""
     query = validate(EventListQuery, request.args.to_dict())
     catalog.check_filters(db.session, format=query.format, organization=query.organization)
     now = utcnow()
-    page = listing.published_events(
+    page = listing.public_event_page(
         db.session,
         ends_after=_start_of(query.from_) if query.from_ is not None else now,
         starts_before=_start_of(query.to, end_of_day=True) if query.to is not None else None,

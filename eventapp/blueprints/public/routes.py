@@ -6,15 +6,13 @@ render. Template helpers (filters, labels) are app-wide, in :mod:`eventapp.templ
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, render_template, request
 from flask.wrappers import Response
 from flask_babel import gettext as _
 
 from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
-from eventapp.models import utcnow
+from eventapp.models import BERLIN, utcnow
 from eventapp.services import catalog
 from eventapp.services import registration as registration_service
 from eventapp.services.errors import NotFound, ValidationError
@@ -56,7 +54,7 @@ def _listing_page(template: str, *, past: bool) -> Response | str:
         organizations = [*organizations, catalog.organization_by_slug(session, organization)]
     return render_template(
         template,
-        groups=catalog.group_by_month(events, tz=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])),
+        groups=catalog.group_by_month(events, tz=BERLIN),
         count=len(events),
         # The archive shows no seats, so it needs no counts.
         availabilities={} if past else catalog.availabilities(session, events, now=now),

@@ -24,13 +24,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from eventapp.models import (
+    BERLIN,
+    TZID,
     Event,
     EventAttendance,
     EventStatus,
@@ -40,8 +41,6 @@ from eventapp.models import (
 )
 from eventapp.services.translations import gettext_for
 
-TZID = "Europe/Berlin"
-BERLIN = ZoneInfo(TZID)
 PRODID = "-//Suedwestfalen Agentur//eventapp//DE"
 #: Used when an event has no (or no sensible) end time.
 DEFAULT_DURATION = timedelta(hours=1)

@@ -31,7 +31,7 @@ from eventapp.services.calendar.builder import (
     event_vevent,
     personal_sequence,
 )
-from eventapp.services.catalog import KNOWN_FORMATS, PUBLIC_STATUSES
+from eventapp.services.catalog import KNOWN_FORMATS, public_events
 from eventapp.services.errors import NotFound, ValidationError
 
 #: How far back feeds reach: upcoming events plus the recent past.
@@ -125,9 +125,7 @@ def public_feed_version(session: Session, scope: FeedScope) -> FeedVersion:
     check_format = bool(scope.format) and scope.format not in KNOWN_FORMATS
     if check_format:
         columns.append(
-            select(func.count(Event.id))
-            .where(Event.format == scope.format, Event.status.in_(PUBLIC_STATUSES))
-            .scalar_subquery()
+            select(func.count(Event.id)).where(Event.format == scope.format, Event.is_public).scalar_subquery()
         )
     if scope.organization:
         columns.append(
@@ -155,8 +153,8 @@ def public_feed_version(session: Session, scope: FeedScope) -> FeedVersion:
 def public_feed_events(session: Session, scope: FeedScope) -> list[Event]:
     """The public (published or cancelled) events of a feed, in start order."""
     query = (
-        select(Event)
-        .where(*_scope_filter(scope), Event.status.in_(PUBLIC_STATUSES))
+        public_events()
+        .where(*_scope_filter(scope))
         .options(selectinload(Event.organization))
         .order_by(Event.starts_at, Event.id)
     )
@@ -244,7 +242,7 @@ def personal_feed(
         event = registration.event
         if registration.status not in ACTIVE_STATUSES or event.starts_at < scope_start:
             continue
-        if event.status not in PUBLIC_STATUSES:
+        if not event.is_public:
             continue
         earlier = [other for other in by_event[event.id] if other.id < registration.id]
         personal = Personal(

@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventapp.models import AgendaItem, Event, EventStatus, Organization, Question, Series
+from eventapp.models import BERLIN, AgendaItem, Event, EventStatus, Organization, Question, Series
 from eventapp.services import events as event_service
 from eventapp.services.demo.days import THURSDAY, is_day_off, weekday_on_or_after
 from eventapp.services.demo.programme import (
@@ -35,8 +34,6 @@ from eventapp.services.demo.programme import (
     pausenhof_spec,
 )
 from eventapp.services.demo.specs import EventSpec
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass

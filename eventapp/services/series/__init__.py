@@ -17,7 +17,6 @@ person does on their series manage page (see the dates, decline one, leave).
 from __future__ import annotations
 
 from eventapp.services.series.dates import (
-    PUBLIC_STATUSES,
     date_of_series,
     form_date,
     series_by_slug,
@@ -35,7 +34,6 @@ from eventapp.services.series.sync import (
 )
 
 __all__ = [
-    "PUBLIC_STATUSES",
     "DateEntry",
     "SeriesOutcome",
     "activate",

@@ -15,12 +15,10 @@ from eventapp.models import (
     Series,
     SeriesRegistration,
 )
+from eventapp.services.catalog import public_events
 from eventapp.services.errors import (
     NotFound,
 )
-
-#: Statuses of a date the public sees (drafts are the organizer's business).
-PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
 def series_by_slug(session: Session, slug: str) -> Series:
@@ -34,8 +32,8 @@ def series_by_slug(session: Session, slug: str) -> Series:
 def series_dates(session: Session, series: Series, *, since: datetime | None = None) -> list[Event]:
     """The public dates of a series in start order (from ``since`` on, if given)."""
     query = (
-        select(Event)
-        .where(Event.series_id == series.id, Event.status.in_(PUBLIC_STATUSES))
+        public_events()
+        .where(Event.series_id == series.id)
         .options(selectinload(Event.organization), selectinload(Event.questions))
         .order_by(Event.starts_at, Event.id)
     )
@@ -67,13 +65,7 @@ def series_registration_by_token(session: Session, manage_token: str) -> SeriesR
 
 def date_of_series(session: Session, series_registration: SeriesRegistration, slug: str) -> Event:
     """A public date of the person's series by slug; NotFound for anything else."""
-    event = session.scalar(
-        select(Event).where(
-            Event.slug == slug,
-            Event.series_id == series_registration.series_id,
-            Event.status.in_(PUBLIC_STATUSES),
-        )
-    )
+    event = session.scalar(public_events().where(Event.slug == slug, Event.series_id == series_registration.series_id))
     if event is None:
         raise NotFound()
     return event

@@ -101,21 +101,15 @@ def decline_date(
     # Nothing to cancel yet: remember the decline (a cancelled row holds no seat and sends no mail).
     marker = Registration(
         event_id=event.id,
-        person_id=series_registration.person_id,
         series_registration_id=series_registration.id,
-        given_name=series_registration.given_name,
-        family_name=series_registration.family_name,
-        organization=series_registration.organization,
         mode=date_mode(event, series_registration.mode) or event.modes[0],
         status=RegistrationStatus.CANCELLED,
         cancel_reason=CancelReason.DECLINED,
         cancelled_at=now,
         email_confirmed_at=series_registration.email_confirmed_at,
-        locale=series_registration.locale,
-        privacy_consent_version=series_registration.privacy_consent_version,
-        privacy_consent_at=series_registration.privacy_consent_at,
         created_at=now,
     )
+    marker.copy_personal_from(series_registration)
     session.add(marker)
     session.flush()
     return marker
