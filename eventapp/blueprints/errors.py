@@ -42,6 +42,25 @@ HTTP_MESSAGES = {
     503: _l("The service is temporarily unavailable. Please try again shortly."),
 }
 
+#: Domain error code → HTTP status; the one place it is decided. Codes not listed are
+#: refusals of the current state (409). Ticket verdicts (``invalid``, ``wrong_event``) are
+#: not listed on purpose: the check-in API answers them as results, not as errors.
+DOMAIN_STATUSES = {
+    "validation_error": 400,
+    "not_found": 404,
+    "link_expired": 410,
+}
+
+#: The services report field problems as short codes; the API answers in words, like the
+#: schema's own messages (which pass through unchanged).
+FIELD_MESSAGES = {
+    "required": "This field is required.",
+    "invalid": "This value is not valid.",
+    "too_long": "This value is too long.",
+    "unknown": "There is no question with this key.",
+    "not_offered": "The event does not offer this mode.",
+}
+
 #: Domain error code → message shown to people, in their language.
 DOMAIN_MESSAGES = {
     "validation_error": _l("Please check your input."),
@@ -66,6 +85,11 @@ def api_error(status: int, code: str, message: str, fields: dict[str, Any] | Non
     response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
     return response
+
+
+def domain_status(error: DomainError) -> int:
+    """The HTTP status of a domain error (see DOMAIN_STATUSES)."""
+    return DOMAIN_STATUSES.get(error.code, 409)
 
 
 def domain_message(error: DomainError) -> str:
@@ -104,8 +128,9 @@ def handle_csrf(error: CSRFError) -> Response:
 
 def handle_domain(error: DomainError) -> Response:
     if wants_json():
-        return api_error(error.status, error.code, error.message, error.fields)
-    return error_page(error.status, domain_message(error))
+        fields = {name: FIELD_MESSAGES.get(code, code) for name, code in error.fields.items()}
+        return api_error(domain_status(error), error.code, error.message, fields)
+    return error_page(domain_status(error), domain_message(error))
 
 
 def handle_500(error: Exception) -> Response:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
-from eventapp.services import registration, series
+from eventapp.services import seats, series
 
 log = logging.getLogger("eventapp.worker")
 
@@ -46,7 +46,7 @@ class Job:
 
 
 def _sweep_expired(session: Session, now: datetime) -> int:
-    return registration.sweep_expired(session, now=now)
+    return seats.sweep_expired(session, now=now)
 
 
 def _sync_series(session: Session, now: datetime) -> int:

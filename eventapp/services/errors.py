@@ -1,4 +1,9 @@
-"""Domain errors with stable codes that the web, API and CLI layers translate."""
+"""Domain errors with stable codes that the web, API and CLI layers translate.
+
+They carry no HTTP status: what a code means on the wire is the caller's business
+(``blueprints.errors`` maps codes to statuses; the check-in API will answer a bad
+ticket with ``200 {"result": "invalid"}``, the CLI with a one-line reason).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,6 @@ class DomainError(Exception):
     """A rule said no. ``code`` is stable (API error code); ``message`` is English for logs."""
 
     code = "domain_error"
-    #: HTTP status the API answers with.
-    status = 409
 
     def __init__(self, message: str = "", *, code: str | None = None, fields: dict[str, str] | None = None):
         super().__init__(message or self.__class__.__doc__ or self.code)
@@ -22,14 +25,12 @@ class ValidationError(DomainError):
     """The submitted data is not valid."""
 
     code = "validation_error"
-    status = 400
 
 
 class NotFound(DomainError):
     """No such thing."""
 
     code = "not_found"
-    status = 404
 
 
 class RegistrationNotOpen(DomainError):
@@ -60,7 +61,6 @@ class LinkExpired(DomainError):
     """The link has expired (the registration was not confirmed in time)."""
 
     code = "link_expired"
-    status = 410
 
 
 class InvalidState(DomainError):

@@ -24,7 +24,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.registration import ACTIVE_STATUSES
-from eventapp.services import outbox, registration
+from eventapp.services import outbox, seats
 from eventapp.services.errors import EventCancelled, ValidationError
 
 #: Fields whose change is announced to confirmed attendees (and raises ``sequence``).
@@ -119,7 +119,7 @@ def update_event(
 
     # Under the event's lock (after overdue rows expired), so that nobody confirms
     # unseen and seats are decided on current numbers.
-    event = registration.prepare_event(session, event, now=now)
+    event = seats.prepare_event(session, event, now=now)
     if event.status is EventStatus.CANCELLED:
         raise EventCancelled()
     if starts_at is not None and ends_at is None and event.ends_at is not None:
@@ -152,7 +152,7 @@ def update_event(
         for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
             outbox.mail_registrant(session, confirmed, "event_updated", now=now, changed=changed)
     if raised:
-        registration.promote(session, event, now=now)
+        seats.promote(session, event, now=now)
     return event
 
 
@@ -167,9 +167,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     message = (message or "").strip()
     if len(message) > MAX_CANCEL_MESSAGE:
         raise ValidationError("The message is too long.", fields={"message": "too_long"})
-    event = session.execute(
-        select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    event = seats.lock_event(session, event)
     if event.status is EventStatus.CANCELLED:
         raise EventCancelled()
     event.status = EventStatus.CANCELLED
@@ -178,14 +176,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     event.updated_at = now
     for active in _registrations(session, event, ACTIVE_STATUSES):
         told = active.email_confirmed_at is not None
-        had_ticket = active.status is RegistrationStatus.CONFIRMED
-        active.status = RegistrationStatus.CANCELLED
-        active.cancel_reason = CancelReason.EVENT_CANCELLED
-        active.cancelled_at = now
-        active.expires_at = None
-        active.waiting_for = None
-        active.waiting_since = None
-        session.flush()
+        had_ticket = seats.end_registration(session, active, reason=CancelReason.EVENT_CANCELLED, now=now)
         if told:
             outbox.mail_registrant(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
     session.flush()

@@ -58,7 +58,6 @@ class InvalidTicket(DomainError):
     """The ticket is not valid."""
 
     code = "invalid"
-    status = 400
 
 
 @dataclass(frozen=True)

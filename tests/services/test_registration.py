@@ -23,6 +23,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.services import registration as reg
+from eventapp.services import seats
 from eventapp.services.errors import (
     EventCancelled,
     InvalidState,
@@ -77,7 +78,7 @@ def test_free_seat_gives_pending_registration_holding_the_seat(session, make, no
     r = submit(session, event, now)
     assert r.status is S.PENDING
     assert r.expires_at == now + timedelta(hours=24)
-    assert reg.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
+    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
     assert [m.kind for m in mails(session)] == ["confirm_email"]
     assert mails(session)[0].context == {"waitlisted": False}
 
@@ -205,7 +206,7 @@ def test_past_event_is_closed(session, make, now):
     event = make.event(starts_at=now - timedelta(days=2))
     with pytest.raises(RegistrationClosed):
         submit(session, event, now)
-    assert reg.availability(session, event, now=now).state == "closed"
+    assert seats.availability(session, event, now=now).state == "closed"
 
 
 def test_questions_validation_and_sensitive_consent(session, make, now):
@@ -274,7 +275,7 @@ def test_unconfirmed_waiter_expires_too(session, make, now):
     event = make.event(capacity_on_site=1)
     submit(session, event, now, "a@example.org")
     waiter = submit(session, event, now, "b@example.org")
-    assert reg.sweep_expired(session, now=now + timedelta(hours=25)) == 2
+    assert seats.sweep_expired(session, now=now + timedelta(hours=25)) == 2
     assert waiter.status is S.EXPIRED
 
 
@@ -283,7 +284,7 @@ def test_sweep_promotes_after_expiry(session, make, now):
     submit(session, event, now, "a@example.org")
     w = confirmed_waiter(session, event, now + timedelta(minutes=1), "b@example.org")
     assert w.status is S.WAITLISTED
-    assert reg.sweep_expired(session, now=now + timedelta(hours=24)) == 1
+    assert seats.sweep_expired(session, now=now + timedelta(hours=24)) == 1
     assert w.status is S.CONFIRMED
     assert w.ticket_id
 
@@ -331,7 +332,7 @@ def test_capacity_raise_then_promote(session, make, now):
     waiters = [confirmed_waiter(session, event, now + timedelta(minutes=i), f"w{i}@example.org") for i in range(3)]
     event.capacity_on_site = 3
     session.flush()
-    promoted = reg.promote(session, event, now=now)
+    promoted = seats.promote(session, event, now=now)
     assert promoted == waiters[:2]
     assert waiters[2].status is S.WAITLISTED
 
@@ -368,7 +369,7 @@ def test_cross_mode_move_frees_old_seat_for_that_queue(session, make, now):
     assert mover.mode is Mode.ON_SITE
     assert online_waiter.status is S.CONFIRMED
     assert online_waiter.mode is Mode.ONLINE
-    assert reg.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
+    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
 
 
 def test_switch_mode_moves_when_free_else_waits(session, make, now):
@@ -413,13 +414,13 @@ def test_registration_by_token(session, make, now):
 
 def test_availability_states(session, make, now):
     event = make.event(capacity_on_site=1, attendance=EventAttendance.ON_SITE)
-    assert reg.availability(session, event, now=now).state == "open"
+    assert seats.availability(session, event, now=now).state == "open"
     submit(session, event, now)
-    assert reg.availability(session, event, now=now).state == "waitlist"
+    assert seats.availability(session, event, now=now).state == "waitlist"
     event.registration_opens_at = now + timedelta(days=1)
-    assert reg.availability(session, event, now=now).state == "not_yet_open"
+    assert seats.availability(session, event, now=now).state == "not_yet_open"
     event.status = EventStatus.CANCELLED
-    assert reg.availability(session, event, now=now).state == "cancelled"
+    assert seats.availability(session, event, now=now).state == "cancelled"
 
 
 # --- concurrency ---------------------------------------------------------------------------------
@@ -471,7 +472,7 @@ def test_parallel_registrations_queue_order_is_kept_under_promotion(app, session
     session.commit()
     assert _parallel_registrations(app, event_id, 15, now) == []
     session.expire_all()
-    queue = session.scalars(reg._queue(session, event, Mode.ON_SITE)).all()
+    queue = session.scalars(seats.queue(event, Mode.ON_SITE)).all()
     assert len(queue) == 10
     holders = session.scalars(
         select(Registration).where(Registration.event_id == event.id, Registration.status == S.CONFIRMED)
@@ -486,7 +487,7 @@ def test_parallel_registrations_queue_order_is_kept_under_promotion(app, session
     ).all()
     assert {r.id for r in queue[:3]} <= {r.id for r in promoted}
     assert all(r.status is S.WAITLISTED for r in queue[3:])
-    assert reg.availability(session, event, now=now).modes[Mode.ON_SITE].taken == 5
+    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].taken == 5
 
 
 def test_now_is_timezone_aware(now):
@@ -499,10 +500,10 @@ def test_queue_position_counts_confirmed_waiters_in_order(session, make, now):
     first = confirmed_waiter(session, event, now + timedelta(minutes=1), "b@example.org")
     unconfirmed = submit(session, event, now + timedelta(minutes=2), "c@example.org")
     second = confirmed_waiter(session, event, now + timedelta(minutes=3), "d@example.org")
-    assert reg.queue_position(session, first) == (1, 2)
-    assert reg.queue_position(session, second) == (2, 2)
-    assert reg.queue_position(session, unconfirmed) is None
-    assert reg.queue_position(session, holder) is None
+    assert seats.queue_position(session, first) == (1, 2)
+    assert seats.queue_position(session, second) == (2, 2)
+    assert seats.queue_position(session, unconfirmed) is None
+    assert seats.queue_position(session, holder) is None
 
 
 def test_switching_keeps_the_ticket_and_says_so(session, make, now):

@@ -23,7 +23,7 @@ from eventapp.models import (
     RegistrationStatus,
     utcnow,
 )
-from eventapp.services.registration import MAX_NAME
+from eventapp.services.submission import MAX_NAME
 
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$")
 

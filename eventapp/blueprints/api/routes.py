@@ -33,11 +33,11 @@ from eventapp.blueprints.api.schemas import (
 from eventapp.blueprints.registration.common import registration_limit, submit_settings
 from eventapp.extensions import csrf, db, limiter
 from eventapp.models import BERLIN, Event, Question, utcnow
-from eventapp.services import catalog, listing
+from eventapp.services import catalog, listing, seats
 from eventapp.services import registration as registration_service
 from eventapp.services import series as series_service
-from eventapp.services.errors import DomainError, ValidationError
-from eventapp.services.registration import Availability
+from eventapp.services.errors import ValidationError
+from eventapp.services.seats import Availability
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -60,21 +60,6 @@ def _field_errors(error: pydantic.ValidationError) -> dict[str, str]:
         path = ".".join(str(part) for part in item["loc"]) or "body"
         fields.setdefault(path, item["msg"])
     return fields
-
-
-#: The registration service reports field problems as short codes; the API answers in words,
-#: like the schema's own messages.
-SERVICE_FIELD_MESSAGES = {
-    "required": "This field is required.",
-    "invalid": "This value is not valid.",
-    "too_long": "This value is too long.",
-    "unknown": "There is no question with this key.",
-    "not_offered": "The event does not offer this mode.",
-}
-
-
-def _word_fields(error: DomainError) -> None:
-    error.fields = {name: SERVICE_FIELD_MESSAGES.get(code, code) for name, code in error.fields.items()}
 
 
 def validate(model: type[Model], data: Any) -> Model:
@@ -235,7 +220,7 @@ def events() -> Response:
 def event(slug: str) -> Response:
     """One published or cancelled event; drafts are 404 like unknown slugs."""
     found = catalog.event_by_slug(db.session, slug)
-    availability = registration_service.availability(db.session, found, now=utcnow())
+    availability = seats.availability(db.session, found, now=utcnow())
     return _json(event_out(found, availability, locale=str(get_locale())))
 
 
@@ -243,14 +228,10 @@ def event(slug: str) -> Response:
 @limiter.limit(registration_limit)
 def register(slug: str) -> tuple[Response, int]:
     """Register for an event; always 202 so that the answer reveals nothing about the address."""
-    found = catalog.event_by_slug(db.session, slug)
+    found = registration_service.event_for_submission(db.session, slug)
     body = validate(RegistrationRequest, json_object())
     data = registration_input(body)
-    try:
-        registration_service.submit(db.session, found, data, now=utcnow(), **submit_settings())
-    except DomainError as error:
-        _word_fields(error)
-        raise
+    registration_service.submit(db.session, found, data, now=utcnow(), **submit_settings())
     db.session.commit()
     return check_inbox()
 
@@ -283,11 +264,7 @@ def register_series(slug: str) -> tuple[Response, int]:
     always 202, like the event registration."""
     found = series_service.series_by_slug(db.session, slug)
     body = validate(RegistrationRequest, json_object())
-    try:
-        series_service.submit_series(db.session, found, registration_input(body), now=utcnow(), **submit_settings())
-    except DomainError as error:
-        _word_fields(error)
-        raise
+    series_service.submit_series(db.session, found, registration_input(body), now=utcnow(), **submit_settings())
     db.session.commit()
     return check_inbox()
 

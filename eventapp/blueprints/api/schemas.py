@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from eventapp.services.registration import MAX_ANSWER, MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION
+from eventapp.services.submission import MAX_ANSWER, MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION
 
 ModeName = Literal["on_site", "online"]
 #: Length of a question key (``Question.key``).

@@ -13,8 +13,7 @@ from flask_babel import gettext as _
 from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
 from eventapp.models import BERLIN, utcnow
-from eventapp.services import catalog
-from eventapp.services import registration as registration_service
+from eventapp.services import catalog, seats
 from eventapp.services.errors import NotFound, ValidationError
 
 bp = Blueprint("public", __name__)
@@ -87,7 +86,7 @@ def event(slug: str) -> Response | str:
         found = catalog.event_by_slug(db.session, slug)
     except NotFound:
         return error_page(404, _("We could not find this event. It may have been moved or removed."))
-    availability = registration_service.availability(db.session, found, now=now)
+    availability = seats.availability(db.session, found, now=now)
     return render_template(
         "public/event.html",
         event=found,

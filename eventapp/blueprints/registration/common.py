@@ -24,7 +24,7 @@ from eventapp.blueprints.registration.forms import RegistrationForm
 from eventapp.extensions import db
 from eventapp.models import Event, EventAttendance, Organization, Registration, Series, SeriesRegistration
 from eventapp.services.errors import DomainError, ModeNotOffered, ValidationError
-from eventapp.services.registration import RegistrationInput
+from eventapp.services.submission import RegistrationInput
 
 # --- the form -----------------------------------------------------------------------
 

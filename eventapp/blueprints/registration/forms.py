@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from eventapp.labels import MODE_LABELS
 from eventapp.models import Event, EventAttendance, Mode, Question, QuestionKind
-from eventapp.services.registration import (
+from eventapp.services.submission import (
     MAX_ANSWER,
     MAX_EMAIL,
     MAX_NAME,

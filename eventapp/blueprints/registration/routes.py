@@ -31,7 +31,7 @@ from eventapp.extensions import db, limiter
 from eventapp.keys import current_keyring
 from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
-from eventapp.services import catalog, registration
+from eventapp.services import catalog, registration, seats
 from eventapp.services.errors import (
     DomainError,
     EventCancelled,
@@ -73,11 +73,18 @@ def _event(slug: str) -> Event:
     return catalog.event_by_slug(db.session, slug)
 
 
-def _render_form(event: Event, form: RegistrationForm, *, now: datetime, status: int = 200) -> tuple[str, int]:
+def _render_form(
+    event: Event,
+    form: RegistrationForm,
+    *,
+    now: datetime,
+    status: int = 200,
+    availability: seats.Availability | None = None,
+) -> tuple[str, int]:
     return (
         render_template(
             "registration/form.html",
-            availability=registration.availability(db.session, event, now=now),
+            availability=availability or seats.availability(db.session, event, now=now),
             **form_context(event, form),
         ),
         status,
@@ -96,16 +103,25 @@ def form(slug: str) -> Response | tuple[str, int]:
     A repeated POST (double click, or registering again) reaches the service, which
     treats it as a repeat, so the answer is the same redirect and nothing is revealed.
     """
-    event = _event(slug)
     now = utcnow()
-    state = registration.availability(db.session, event, now=now).state
+    availability = None
+    if request.method == "POST":
+        # Read once, with the lock the submission takes anyway (the service reads it no second time);
+        # whether it is open needs no seat counts.
+        event = registration.event_for_submission(db.session, slug)
+        state = seats.opening_state(event, now=now) or "open"
+    else:
+        event = _event(slug)
+        availability = seats.availability(db.session, event, now=now)
+        state = availability.state
     if state not in FORM_STATES:
         message = domain_message(_STATE_ERRORS[state]())
         return _unavailable(event, message, state=state, status=200 if request.method == "GET" else 409)
 
     form = build_form(event, form_locale())
     if not form.validate_on_submit():
-        return _render_form(event, form, now=now, status=400 if request.method == "POST" else 200)
+        status = 400 if request.method == "POST" else 200
+        return _render_form(event, form, now=now, status=status, availability=availability)
 
     preferred = form.preferred_mode()
     if event.attendance is EventAttendance.HYBRID and preferred is not None and form.accept_other_mode.data:
@@ -156,7 +172,7 @@ def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None
         return None
     if reg.waiting_for is not None:
         return None
-    availability = registration.availability(db.session, event, now=now)
+    availability = seats.availability(db.session, event, now=now)
     if availability.state not in FORM_STATES:
         return None
     target = reg.mode.other
@@ -164,7 +180,7 @@ def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None
 
 
 def _expired_page(reg: Registration) -> tuple[str, int]:
-    state = registration.availability(db.session, reg.event, now=utcnow()).state
+    state = seats.availability(db.session, reg.event, now=utcnow()).state
     return render_template(
         "registration/expired.html", reg=reg, event=reg.event, can_register=state in FORM_STATES
     ), 410
@@ -180,7 +196,7 @@ def manage(token: str) -> str:
         reg=reg,
         event=reg.event,
         overdue=_is_overdue(reg, now),
-        queue=registration.queue_position(db.session, reg),
+        queue=seats.queue_position(db.session, reg),
         switch=_switch_target(reg, now),
     )
 

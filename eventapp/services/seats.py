@@ -1,0 +1,402 @@
+"""Seats, waiting lists and expiry (DESIGN §3): the rules that decide who holds a seat.
+
+Every transaction that decides seats of an event first takes the event's lock,
+expires its overdue registrations and promotes waiters (:func:`prepare_event`),
+so expiry is never late. The lock is taken once per transaction: a caller that
+already locked the event (the registration POST loads it by slug with the lock)
+is not charged a second round trip.
+"""
+
+from __future__ import annotations
+
+import secrets
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, inspect, or_, select
+from sqlalchemy.orm import Session, scoped_session
+
+from eventapp.models import (
+    SEAT_STATUSES,
+    CancelReason,
+    Event,
+    EventStatus,
+    Mode,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.services import outbox
+from eventapp.services.errors import (
+    EventCancelled,
+    NotFound,
+    RegistrationClosed,
+    RegistrationNotOpen,
+)
+
+#: How long a pending seat (or an unconfirmed waiter) waits for the email confirmation.
+CONFIRM_WINDOW = timedelta(hours=24)
+_LOCKS_KEY = "eventapp.seats.locked"
+
+
+@dataclass
+class ModeAvailability:
+    mode: Mode
+    capacity: int | None
+    #: Seats held by pending or confirmed registrations.
+    taken: int
+    #: Email-confirmed registrations waiting for this mode.
+    waiting: int
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)
+
+    @property
+    def full(self) -> bool:
+        """A new submission would wait: no seat, or someone is already waiting."""
+        return self.waiting > 0 or (self.capacity is not None and self.taken >= self.capacity)
+
+
+@dataclass
+class Availability:
+    #: "open", "waitlist" (every offered mode full), "not_yet_open", "closed", "cancelled".
+    state: str
+    modes: dict[Mode, ModeAvailability]
+
+
+@dataclass
+class Tally:
+    """Counts of one event's active registrations, from one grouped query."""
+
+    #: Seats held per mode (pending rows past ``expires_at`` not counted).
+    taken: dict[Mode, int] = field(default_factory=lambda: dict.fromkeys(Mode, 0))
+    #: Email-confirmed waiters per mode they wait for.
+    waiting: dict[Mode, int] = field(default_factory=lambda: dict.fromkeys(Mode, 0))
+    #: Unconfirmed registrations past ``expires_at`` that the next seat decision expires.
+    overdue: int = 0
+
+    def full(self, event: Event, mode: Mode) -> bool:
+        """A newcomer must wait: no free seat, or an email-confirmed person already waits."""
+        capacity = event.capacity(mode)
+        return self.waiting[mode] > 0 or (capacity is not None and self.taken[mode] >= capacity)
+
+
+# --- state of an event ------------------------------------------------------------------
+
+
+def closes_at(event: Event) -> datetime:
+    """When registration ends: the configured deadline, at the latest the event's end."""
+    ends = event.ends_at or event.starts_at
+    if event.registration_closes_at is not None:
+        return min(event.registration_closes_at, ends)
+    return ends
+
+
+def check_open(event: Event, *, now: datetime) -> None:
+    """Raise unless the event takes registrations at ``now``."""
+    if event.status is EventStatus.CANCELLED:
+        raise EventCancelled()
+    if event.status is not EventStatus.PUBLISHED:
+        raise NotFound()
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        raise RegistrationNotOpen()
+    if now >= closes_at(event):
+        raise RegistrationClosed()
+
+
+def opening_state(event: Event, *, now: datetime) -> str | None:
+    """ "cancelled", "not_yet_open" or "closed" from the event alone (no query); None while open."""
+    if event.status is EventStatus.CANCELLED:
+        return "cancelled"
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        return "not_yet_open"
+    if event.status is not EventStatus.PUBLISHED or now >= closes_at(event):
+        return "closed"
+    return None
+
+
+def _state(event: Event, modes: dict[Mode, ModeAvailability], now: datetime) -> str:
+    closed = opening_state(event, now=now)
+    if closed is not None:
+        return closed
+    if all(m.full for m in modes.values()):
+        return "waitlist"
+    return "open"
+
+
+def _tallies(session: Session, event_ids: Iterable[int], *, now: datetime) -> dict[int, Tally]:
+    """Seats taken, confirmed waiters and overdue rows per event, in one grouped query."""
+    ids = list(event_ids)
+    result = {event_id: Tally() for event_id in ids}
+    if not ids:
+        return result
+    R = Registration
+    overdue = and_(R.email_confirmed_at.is_(None), R.expires_at.is_not(None), R.expires_at <= now)
+    flag = case((overdue, 1), else_=0)
+    confirmed_email = case((R.email_confirmed_at.is_not(None), 1), else_=0)
+    rows = session.execute(
+        select(R.event_id, R.mode, R.status, R.waiting_for, confirmed_email, flag, func.count())
+        .where(R.event_id.in_(ids), R.status.in_(SEAT_STATUSES + (RegistrationStatus.WAITLISTED,)))
+        .group_by(R.event_id, R.mode, R.status, R.waiting_for, confirmed_email, flag)
+    )
+    for event_id, mode, status, waiting_for, has_email, is_overdue, count in rows:
+        tally = result[event_id]
+        status = RegistrationStatus(status)
+        if is_overdue:
+            tally.overdue += count
+        if status in SEAT_STATUSES and not is_overdue:
+            tally.taken[Mode(mode)] += count
+        if has_email:
+            if status is RegistrationStatus.WAITLISTED:
+                tally.waiting[Mode(mode)] += count
+            elif status is RegistrationStatus.CONFIRMED and waiting_for is not None:
+                tally.waiting[Mode(waiting_for)] += count
+    return result
+
+
+def seat_counts(
+    session: Session, event_ids: Iterable[int], *, now: datetime
+) -> dict[int, tuple[dict[Mode, int], dict[Mode, int]]]:
+    """Seats taken and confirmed waiters per mode for many events, in one grouped query.
+
+    Pending rows past ``expires_at`` are not counted: they are expired at the next
+    seat-deciding transaction anyway.
+    """
+    return {event_id: (t.taken, t.waiting) for event_id, t in _tallies(session, event_ids, now=now).items()}
+
+
+def availability_from_counts(
+    event: Event, taken: dict[Mode, int], waiting: dict[Mode, int], *, now: datetime
+) -> Availability:
+    """The state rule, given counts (lists compute the counts for many events at once)."""
+    modes = {
+        mode: ModeAvailability(mode, event.capacity(mode), taken.get(mode, 0), waiting.get(mode, 0))
+        for mode in event.modes
+    }
+    return Availability(_state(event, modes, now), modes)
+
+
+def availability(session: Session, event: Event, *, now: datetime) -> Availability:
+    """Seats and state of one event, for pages and the API."""
+    taken, waiting = seat_counts(session, [event.id], now=now)[event.id]
+    return availability_from_counts(event, taken, waiting, now=now)
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+def _waiting_clause() -> ColumnElement[bool]:
+    R = Registration
+    return or_(
+        R.status == RegistrationStatus.WAITLISTED,
+        and_(R.status == RegistrationStatus.CONFIRMED, R.waiting_for.is_not(None)),
+    )
+
+
+def queue(event: Event, mode: Mode) -> Select[tuple[Registration]]:
+    """The waiting list for ``mode``: email-confirmed waiters, earliest first (DESIGN §3)."""
+    R = Registration
+    return (
+        select(R)
+        .where(
+            R.event_id == event.id,
+            R.email_confirmed_at.is_not(None),
+            or_(
+                and_(R.status == RegistrationStatus.WAITLISTED, R.mode == mode),
+                and_(R.status == RegistrationStatus.CONFIRMED, R.waiting_for == mode),
+            ),
+        )
+        .order_by(R.waiting_since, R.id)
+    )
+
+
+def queue_position(session: Session, registration: Registration) -> tuple[int, int] | None:
+    """(place, queue length) of a registration in the queue it waits in, or None.
+
+    Only email-confirmed waiters are in a queue (DESIGN §3).
+    """
+    if registration.status is RegistrationStatus.WAITLISTED:
+        mode = registration.mode
+    elif registration.status is RegistrationStatus.CONFIRMED:
+        mode = registration.waiting_for
+    else:
+        mode = None
+    if mode is None or registration.email_confirmed_at is None:
+        return None
+    ids = list(session.scalars(queue(registration.event, mode).with_only_columns(Registration.id)))
+    if registration.id not in ids:
+        return None
+    return ids.index(registration.id) + 1, len(ids)
+
+
+def _has_free_seat(session: Session, event: Event, mode: Mode) -> bool:
+    capacity = event.capacity(mode)
+    if capacity is None:
+        return True
+    R = Registration
+    taken = session.scalar(
+        select(func.count(R.id)).where(R.event_id == event.id, R.mode == mode, R.status.in_(SEAT_STATUSES))
+    )
+    return taken < capacity
+
+
+def mode_is_full(session: Session, event: Event, mode: Mode) -> bool:
+    """A newcomer must wait: no free seat, or an email-confirmed person already waits.
+
+    Call under the event's lock (after :func:`prepare_event`).
+    """
+    if session.scalar(queue(event, mode).limit(1)) is not None:
+        return True
+    return not _has_free_seat(session, event, mode)
+
+
+# --- the lock, expiry and promotion -------------------------------------------------------
+
+
+def lock_event(session: Session, event: Event | None = None, *, slug: str | None = None) -> Event:
+    """Serialise seat decisions per event and return its fresh row (by object or by slug).
+
+    A row lock (``FOR UPDATE``) on PostgreSQL; on SQLite every transaction starts with
+    BEGIN IMMEDIATE (eventapp.database). The lock lasts until the transaction ends, so
+    a second call in the same transaction costs nothing. An unknown slug is NotFound.
+    """
+    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session
+        session = session()
+    held = session.info.get(_LOCKS_KEY)
+    current = session.get_transaction()
+    # The id from the identity key: reading ``event.id`` of an expired object would cost a query.
+    event_id = inspect(event).identity[0] if event is not None else None
+    if event_id is not None and current is not None and held is not None and held[0]() is current:
+        if event_id in held[1]:
+            return event
+    query = select(Event).with_for_update().execution_options(populate_existing=True)
+    if event is not None:
+        found = session.execute(query.where(Event.id == event_id)).scalar_one()
+    else:
+        found = session.execute(query.where(Event.slug == slug)).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"No event {slug!r}.")
+    current = session.get_transaction()
+    if held is None or held[0]() is not current:
+        # Remember the locks of this transaction only (a weak reference: no old transaction kept alive).
+        held = session.info[_LOCKS_KEY] = (weakref.ref(current), set())
+    held[1].add(found.id)
+    return found
+
+
+def issue_ticket(registration: Registration) -> None:
+    """Give a registration its ticket id (serial 1) unless it has one."""
+    if registration.ticket_id is None:
+        registration.ticket_id = secrets.token_urlsafe(12)
+        registration.ticket_serial = 1
+
+
+def _expire_overdue(session: Session, event: Event, *, now: datetime) -> int:
+    R = Registration
+    overdue = session.scalars(
+        select(R).where(
+            R.event_id == event.id,
+            R.status.in_((RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)),
+            R.email_confirmed_at.is_(None),
+            R.expires_at <= now,
+        )
+    ).all()
+    for registration in overdue:
+        # No mail: the address was never confirmed, and the confirmation mail promised silence.
+        registration.status = RegistrationStatus.EXPIRED
+        registration.waiting_for = None
+    session.flush()
+    return len(overdue)
+
+
+def promote(session: Session, event: Event, *, now: datetime) -> list[Registration]:
+    """Give freed seats to the heads of the queues, in the caller's transaction.
+
+    A cross-mode waiter moves over and frees its old seat, which promotes in turn,
+    so this loops until no mode can move anyone.
+    """
+    promoted: list[Registration] = []
+    moved = True
+    while moved:
+        moved = False
+        for mode in event.modes:
+            while _has_free_seat(session, event, mode):
+                head = session.scalar(queue(event, mode).limit(1))
+                if head is None:
+                    break
+                if head.status is RegistrationStatus.WAITLISTED:
+                    head.status = RegistrationStatus.CONFIRMED
+                    head.confirmed_at = now
+                    head.expires_at = None
+                    reason = "promoted"
+                else:
+                    head.mode = mode
+                    head.change_count += 1
+                    reason = "moved"
+                    moved = True
+                head.waiting_for = None
+                head.waiting_since = None
+                issue_ticket(head)
+                session.flush()
+                outbox.mail_registrant(session, head, "ticket", now=now, reason=reason)
+                promoted.append(head)
+    return promoted
+
+
+def prepare(session: Session, event: Event, *, now: datetime) -> tuple[Event, Tally]:
+    """Start of every seat-deciding transaction: lock, expire overdue rows, promote.
+
+    Returns the locked event and its counts after that, read in one query (a second
+    one only in the rare case that something expired).
+    """
+    event = lock_event(session, event)
+    tally = _tallies(session, [event.id], now=now)[event.id]
+    if tally.overdue:
+        _expire_overdue(session, event, now=now)
+        promote(session, event, now=now)
+        tally = _tallies(session, [event.id], now=now)[event.id]
+    return event, tally
+
+
+def prepare_event(session: Session, event: Event, *, now: datetime) -> Event:
+    """Lock the event, expire its overdue rows and promote (see :func:`prepare`)."""
+    return prepare(session, event, now=now)[0]
+
+
+def sweep_expired(session: Session, *, now: datetime) -> int:
+    """Expire overdue registrations of every event and promote (the worker's job)."""
+    R = Registration
+    event_ids = session.scalars(
+        select(R.event_id)
+        .where(
+            R.status.in_((RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)),
+            R.email_confirmed_at.is_(None),
+            R.expires_at <= now,
+        )
+        .distinct()
+    ).all()
+    expired = 0
+    for event_id in event_ids:
+        event = lock_event(session, session.get_one(Event, event_id))
+        expired += _expire_overdue(session, event, now=now)
+        promote(session, event, now=now)
+    return expired
+
+
+def end_registration(session: Session, registration: Registration, *, reason: CancelReason, now: datetime) -> bool:
+    """End an active registration (cancelled, declined, event cancelled); its seat is free.
+
+    Returns whether it held a ticket (the mail withdraws the calendar entry then).
+    The caller holds the event's lock and promotes when seats should move on.
+    """
+    had_ticket = registration.status is RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancel_reason = reason
+    registration.cancelled_at = now
+    registration.expires_at = None
+    registration.waiting_for = None
+    registration.waiting_since = None
+    session.flush()
+    return had_ticket
