@@ -115,6 +115,80 @@ def status_label(registration: Registration) -> str:
     return _("Cancelled")
 
 
+def holding(registration: Registration) -> list[str]:
+    """What an active registration holds, in sentences: pages and mails say it alike.
+
+    A seat held until the confirmation deadline, a place on a waiting list (no seat
+    yet), or a seat in one mode while waiting for the other (the hybrid fallback).
+    Empty for registrations that hold nothing any more (cancelled, expired).
+    """
+    status = registration.status
+    mode = labels.mode_phrase(registration.mode)
+    wanted = labels.mode_phrase(registration.waiting_for)
+    deadline = moment(registration.expires_at)
+    if status is RegistrationStatus.PENDING and registration.waiting_for is not None:
+        return [
+            _(
+                "No seat for taking part %(wanted)s is free at the moment, so we are holding a seat for taking "
+                "part %(mode)s for you until %(deadline)s.",
+                wanted=wanted,
+                mode=mode,
+                deadline=deadline,
+            ),
+            _(
+                "When you confirm your email address by then, that seat is yours with your ticket, and you are "
+                "on the waiting list for taking part %(wanted)s: if a seat becomes free there, we move you over "
+                "automatically. Until then you take part %(mode)s.",
+                wanted=wanted,
+                mode=mode,
+            ),
+        ]
+    if status is RegistrationStatus.PENDING:
+        return [
+            _(
+                "We are holding a seat for taking part %(mode)s for you until %(deadline)s. When you confirm your "
+                "email address by then, the seat is yours and we send you your ticket; otherwise it is released.",
+                mode=mode,
+                deadline=deadline,
+            )
+        ]
+    if status is RegistrationStatus.WAITLISTED and registration.email_confirmed_at is None:
+        return [
+            _(
+                "You are on the waiting list for taking part %(mode)s and do not hold a seat yet. Please confirm "
+                "your email address by %(deadline)s to take your place in the queue.",
+                mode=mode,
+                deadline=deadline,
+            ),
+            _("As soon as a seat is free for you, it is yours: we confirm it automatically and send you your ticket."),
+        ]
+    if status is RegistrationStatus.WAITLISTED:
+        return [
+            _("You are on the waiting list for taking part %(mode)s and do not hold a seat yet.", mode=mode),
+            _(
+                "As soon as a seat becomes free for you, it is yours: we confirm it automatically and send you "
+                "your ticket. You do not need to do anything."
+            ),
+        ]
+    if status is RegistrationStatus.CONFIRMED and registration.waiting_for is not None:
+        return [
+            _(
+                "You have a confirmed seat for taking part %(mode)s and are on the waiting list for taking part "
+                "%(wanted)s.",
+                mode=mode,
+                wanted=wanted,
+            ),
+            _(
+                "If a seat becomes free there, we move you over automatically, release your seat and send you a "
+                "confirmation; until then you take part %(mode)s. Your ticket stays valid.",
+                mode=mode,
+            ),
+        ]
+    if status is RegistrationStatus.CONFIRMED:
+        return [_("You have a confirmed seat for taking part %(mode)s.", mode=mode)]
+    return []
+
+
 # --- links ------------------------------------------------------------------------
 
 
@@ -172,6 +246,7 @@ def init_app(app: Flask) -> None:
         event_when=event_when,
         moment=moment,
         status_label=status_label,
+        holding=holding,
         url_with_lang=url_with_lang,
         calendar_links=calendar_links,
         feed_links=feed_links,
