@@ -1,4 +1,13 @@
-"""Layering (DESIGN §7): services are plain Python — no flask, directly or through an eventapp module."""
+"""Layering (DESIGN §7): every module under eventapp/ belongs to one layer, and layers import
+one way only.
+
+    app (create_app, extensions, database, keys): the composition root and its set-up
+    web (blueprints, templating, i18n, labels) → mail, services, models
+    commands (the CLI and the worker)        → mail, services (models only through them)
+    mail (eventapp/mail/, beside services)   → services, models, web helpers for rendering
+    services                                 → models; no flask, directly or indirectly
+    models                                   → nothing above them
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,37 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "eventapp"
 SERVICES = sorted((PACKAGE / "services").rglob("*.py"))
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+#: Module name prefix → layer; every module under eventapp/ matches exactly one.
+LAYERS = {
+    "eventapp": "app",
+    "eventapp.extensions": "app",
+    "eventapp.database": "app",
+    "eventapp.models": "models",
+    "eventapp.services": "services",
+    "eventapp.mail": "mail",
+    "eventapp.blueprints": "web",
+    "eventapp.templating": "web",
+    "eventapp.i18n": "web",
+    "eventapp.labels": "web",
+    "eventapp.keys": "app",
+    "eventapp.commands": "commands",
+}
+
+#: Layer → layers it must not import.
+FORBIDDEN = {
+    "models": {"services", "mail", "web", "commands", "app"},
+    "services": {"mail", "web", "commands", "app"},
+    "mail": {"commands"},
+    "web": {"commands"},
+    "commands": {"web"},
+    "app": set(),
+}
+#: What building a query takes; commands leave that to the services (a Session type hint is fine).
+QUERY_NAMES = {"select", "func", "update", "delete", "insert", "text", "exists", "and_", "or_", "Select"}
+#: Within the web layer, mail may use the app-wide rendering helpers but no blueprint.
+MAIL_MAY_NOT = ("eventapp.blueprints",)
 
 
 def is_flask(module: str) -> bool:
@@ -166,3 +206,92 @@ def test_the_mail_check_catches_a_session_read(tmp_path):
     scratch.write_text("from eventapp.extensions import db\nfrom eventapp.models import utcnow\ndb.session.get(1)\n")
     assert "db.session" in _names(scratch)
     assert "utcnow" in _names(scratch)
+
+
+# --- the whole picture ----------------------------------------------------------------------
+
+
+def layer_of(module: str) -> str | None:
+    """The layer of an eventapp module: the longest matching prefix in LAYERS."""
+    best = None
+    for prefix in LAYERS:
+        if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return LAYERS[best] if best is not None else None
+
+
+def mapped_classes() -> set[str]:
+    """Names of the table classes eventapp.models exports (what commands must not touch)."""
+    import eventapp.models as models
+    from eventapp.models.base import Base
+
+    return {name for name, value in vars(models).items() if isinstance(value, type) and issubclass(value, Base)}
+
+
+def layer_violations(path: Path, module: str | None = None) -> list[str]:
+    """Every import of ``path`` that goes the wrong way (``module`` names a scratch file's place)."""
+    module = module or module_name(path)
+    layer = layer_of(module)
+    problems = []
+    tables = mapped_classes()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for line, imported in imports(path):
+        target = layer_of(imported) if imported.split(".")[0] == "eventapp" else None
+        if target is not None and target in FORBIDDEN[layer] and target != layer:
+            problems.append(f"line {line}: {layer} imports {target} ({imported})")
+        if layer == "mail" and imported.startswith(MAIL_MAY_NOT):
+            problems.append(f"line {line}: mail imports a blueprint ({imported})")
+    if layer == "commands":
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "sqlalchemy" for a in node.names):
+                problems.append(f"line {node.lineno}: a command queries the database itself (import sqlalchemy)")
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sqlalchemy":
+                queries = sorted({alias.name for alias in node.names} & QUERY_NAMES)
+                if queries:
+                    problems.append(f"line {node.lineno}: a command queries the database itself ({', '.join(queries)})")
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("eventapp.models"):
+                for alias in node.names:
+                    if alias.name in tables:
+                        problems.append(f"line {node.lineno}: a command uses the table {alias.name} (ask a service)")
+    return problems
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_belongs_to_one_layer(path: Path):
+    assert layer_of(module_name(path)) is not None, f"{path.relative_to(ROOT)}: add it to LAYERS"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_go_one_way(path: Path):
+    problems = layer_violations(path)
+    assert not problems, f"{path.relative_to(ROOT)}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("place", "source", "expected"),
+    [
+        ("eventapp.models.scratch", "from eventapp.services import seats\n", "models imports services"),
+        ("eventapp.models.scratch", "import eventapp.commands.worker\n", "models imports commands"),
+        ("eventapp.models.scratch", "from eventapp.mail import render\n", "models imports mail"),
+        ("eventapp.models.scratch", "from eventapp.blueprints import errors\n", "models imports web"),
+        ("eventapp.services.scratch", "from eventapp.commands import events\n", "services imports commands"),
+        ("eventapp.services.scratch", "from eventapp.blueprints.errors import CODES\n", "services imports web"),
+        ("eventapp.commands.scratch", "from eventapp.models import Event\n", "uses the table Event"),
+        ("eventapp.commands.scratch", "from sqlalchemy import select\n", "queries the database itself"),
+        ("eventapp.commands.scratch", "from eventapp.blueprints import errors\n", "commands imports web"),
+        ("eventapp.mail.scratch", "from eventapp.blueprints.api import routes\n", "mail imports a blueprint"),
+    ],
+)
+def test_the_check_catches_wrong_way_imports(tmp_path, place, source, expected):
+    scratch = tmp_path / "scratch.py"
+    scratch.write_text(source)
+    problems = layer_violations(scratch, place)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_the_check_lets_the_right_way_pass(tmp_path):
+    scratch = tmp_path / "scratch.py"
+    scratch.write_text("from eventapp.models import BERLIN, utcnow\nfrom eventapp.services import events\n")
+    assert layer_violations(scratch, "eventapp.commands.scratch") == []
+    scratch.write_text("from eventapp.models import Event\nfrom eventapp.services import seats\n")
+    assert layer_violations(scratch, "eventapp.blueprints.scratch") == []

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.models import BERLIN, Event, OutboxMessage, utcnow
+from eventapp.models import BERLIN, utcnow
 from eventapp.services import events as event_service
 from eventapp.services.errors import DomainError
 
@@ -36,21 +35,6 @@ def parse_when(value: str, option: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"Unknown event {slug!r}")
-    return event
-
-
-def _mails_queued(event: Event, kind: str, now: datetime) -> int:
-    """How many ``kind`` mails about ``event`` the change just queued (for the command's summary)."""
-    queued = select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.event_id == event.id, OutboxMessage.kind == kind, OutboxMessage.created_at == now
-    )
-    return db.session.scalar(queued) or 0
-
-
 def _berlin(moment: datetime | None) -> str:
     return moment.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M %Z") if moment else "-"
 
@@ -67,24 +51,22 @@ def update_event_command(event_slug: str, starts_at: str | None, ends_at: str | 
         raise click.ClickException("Nothing to update: give --starts-at, --ends-at and/or --venue")
     new_start = parse_when(starts_at, "--starts-at") if starts_at is not None else None
     new_end = parse_when(ends_at, "--ends-at") if ends_at is not None else None
-    event = _event(event_slug)
-    now = utcnow()
-    sequence = event.sequence
     try:
-        event = event_service.update_event(
-            db.session, event, now=now, starts_at=new_start, ends_at=new_end, venue=venue
+        event = event_service.event_by_slug(db.session, event_slug)
+        change = event_service.update_event(
+            db.session, event, now=utcnow(), starts_at=new_start, ends_at=new_end, venue=venue
         )
-        notified = _mails_queued(event, "event_updated", now)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(f"Cannot update {event_slug!r}: {exc.message}") from exc
-    if event.sequence == sequence:
+    event = change.event
+    if not change.changed:
         click.echo(f"Nothing changed for {event.slug!r}.")
         return
     click.echo(
         f"Updated {event.slug!r}: {_berlin(event.starts_at)} – {_berlin(event.ends_at)}, venue {event.venue!r}; "
-        f"sequence {event.sequence}; {notified} registrant(s) notified."
+        f"sequence {event.sequence}; {change.notified} registrant(s) notified."
     )
 
 
@@ -94,13 +76,11 @@ def update_event_command(event_slug: str, starts_at: str | None, ends_at: str | 
 @with_appcontext
 def cancel_event_command(event_slug: str, message: str) -> None:
     """Cancel an event; every registration ends and registrants are told by mail."""
-    event = _event(event_slug)
-    now = utcnow()
     try:
-        event = event_service.cancel_event(db.session, event, now=now, message=message)
-        notified = _mails_queued(event, "event_cancelled", now)
+        event = event_service.event_by_slug(db.session, event_slug)
+        change = event_service.cancel_event(db.session, event, now=utcnow(), message=message)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(f"Cannot cancel {event_slug!r}: {exc.message}") from exc
-    click.echo(f"Cancelled {event.slug!r}; {notified} registrant(s) notified.")
+    click.echo(f"Cancelled {change.event.slug!r}; {change.notified} registrant(s) notified.")

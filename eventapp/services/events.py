@@ -9,6 +9,7 @@ exactly one function per kind of change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
@@ -25,13 +26,32 @@ from eventapp.models import (
 )
 from eventapp.models.registration import ACTIVE_STATUSES
 from eventapp.services import outbox, seats
-from eventapp.services.errors import EventCancelled, ValidationError
+from eventapp.services.errors import EventCancelled, NotFound, ValidationError
 
 #: Fields whose change is announced to confirmed attendees (and raises ``sequence``).
 ATTENDEE_FIELDS = ("starts_at", "ends_at", "venue", "address")
 MAX_VENUE = 200
 MAX_ADDRESS = 300
 MAX_CANCEL_MESSAGE = 2000
+
+
+@dataclass
+class EventChange:
+    """What a change did, for the caller's summary (the CLI prints it)."""
+
+    event: Event
+    #: Attendee-visible fields that changed (empty: nobody needed telling).
+    changed: list[str] = field(default_factory=list)
+    #: Registrations told by mail about the change.
+    notified: int = 0
+
+
+def event_by_slug(session: Session, slug: str) -> Event:
+    """Any event by slug, drafts included (the organizer's view); NotFound otherwise."""
+    event = session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise NotFound(f"Unknown event {slug!r}.")
+    return event
 
 
 def _check_aware(name: str, value: datetime | None) -> None:
@@ -93,7 +113,7 @@ def update_event(
     address: str | None = None,
     capacity_on_site: int | None | EllipsisType = ...,
     capacity_online: int | None | EllipsisType = ...,
-) -> Event:
+) -> EventChange:
     """Reschedule, move or resize an event and tell its confirmed attendees.
 
     ``None`` (or ``...`` for capacities, where None means unlimited) leaves a field
@@ -148,15 +168,17 @@ def update_event(
         event.updated_at = now
     session.flush()
 
+    notified = 0
     if changed:
         for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
             outbox.mail_registrant(session, confirmed, "event_updated", now=now, changed=changed)
+            notified += 1
     if raised:
         seats.promote(session, event, now=now)
-    return event
+    return EventChange(event, changed, notified)
 
 
-def cancel_event(session: Session, event: Event, *, now: datetime, message: str = "") -> Event:
+def cancel_event(session: Session, event: Event, *, now: datetime, message: str = "") -> EventChange:
     """Call the event off: every active registration ends and everyone who confirmed
     their address is told, with the organizer's ``message``.
 
@@ -174,13 +196,15 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     event.sequence += 1
     event.cancel_message = message
     event.updated_at = now
+    notified = 0
     for active in _registrations(session, event, ACTIVE_STATUSES):
         told = active.email_confirmed_at is not None
         had_ticket = seats.end_registration(session, active, reason=CancelReason.EVENT_CANCELLED, now=now)
         if told:
             outbox.mail_registrant(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
+            notified += 1
     session.flush()
-    return event
+    return EventChange(event, ["status"], notified)
 
 
 def _registrations(session: Session, event: Event, statuses: tuple[RegistrationStatus, ...]) -> list[Registration]:
