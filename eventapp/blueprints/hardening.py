@@ -1,14 +1,27 @@
-"""What every response carries, whatever view made it: the security headers of issue 6 §8.
+"""What every request and response passes, whatever view serves it.
 
-One ``after_request`` hook instead of an extension (Flask-Talisman would also force HTTPS and
-rewrite cookies, which ProxyFix and the config already decide here). Views may send a stricter
-policy of their own (the QR images do); the hook only fills in what a response lacks.
+- Security headers (issue 6 Part 1 §8): one ``after_request`` hook instead of an extension
+  (Flask-Talisman would also force HTTPS and rewrite cookies, which ProxyFix and the config
+  already decide here). Views may send a stricter policy of their own (the QR images do); the
+  hook only fills in what a response lacks.
+- No control characters in the path or the query (Part 3 §3): no slug, token or filter value
+  holds one, and PostgreSQL refuses NUL in text outright, so such a request ends here — a path
+  value as "not found", a query value as invalid (400; under /api/ with the field named) — before
+  any view or database sees it. Form and JSON bodies are checked field by field where they are
+  validated.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+
+from flask import Flask, abort, request
 from flask.wrappers import Response
+
+from eventapp.blueprints.errors import api_error, wants_json
+
+#: C0 controls (NUL, ESC, tab, line breaks …) and DEL: none belongs in a URL's values.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 #: Same-origin everything, no inline script or style (templates keep them in static/), never
 #: framed. No ``form-action``: browsers apply it to the redirect after a POST, and the join
@@ -43,5 +56,29 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def has_control_characters(value: str) -> bool:
+    return CONTROL_CHARACTERS.search(value) is not None
+
+
+def reject_control_characters() -> Response | None:
+    """404 for a control character in a path value, 400 for one in a query parameter (name or value)."""
+    if any(isinstance(value, str) and has_control_characters(value) for value in (request.view_args or {}).values()):
+        abort(404)
+    names = sorted(
+        {
+            name
+            for name, value in request.args.items(multi=True)
+            if has_control_characters(name) or has_control_characters(value)
+        }
+    )
+    if not names:
+        return None
+    if wants_json():
+        message = "Query parameters must not contain control characters."
+        return api_error(400, "validation_error", message, dict.fromkeys(names, "Contains a control character."))
+    abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(reject_control_characters)
     app.after_request(add_security_headers)

@@ -143,6 +143,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "series decline a date": lambda s: f"/s/{s.series_active}/decline/{s.series_date}",
     "series leave": lambda s: f"/s/{s.series_active}/cancel",
     "privacy": lambda s: "/privacy",
+    "imprint": lambda s: "/imprint",
     "error 404": lambda s: "/no-such-page",
     "error 404 event": lambda s: "/events/no-such-event",
     "error 404 token": lambda s: "/r/no-such-token",

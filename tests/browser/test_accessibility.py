@@ -112,5 +112,5 @@ def test_the_check_sees_a_violation(chromium, axe_source):
 def test_the_page_list_reaches_each_page_family(site):
     """Each public blueprint has a page in the list (a new page family must join PAGES)."""
     urls = [build(site) for build in PAGES.values()]
-    for prefix in ("/events/", "/r/", "/s/", "/series/", "/archive", "/privacy"):
+    for prefix in ("/events/", "/r/", "/s/", "/series/", "/archive", "/privacy", "/imprint"):
         assert any(url.startswith(prefix) for url in urls), prefix

@@ -29,6 +29,7 @@ from eventapp.blueprints.api.schemas import (
     OrganizationOut,
     QuestionOut,
     RegistrationRequest,
+    in_list_range,
 )
 from eventapp.blueprints.registration.common import registration_limit, submit_settings
 from eventapp.extensions import csrf, db, limiter
@@ -48,6 +49,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
+
+#: The largest row id (``Event.id`` is a 32-bit integer on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 # --- input helpers ------------------------------------------------------------------------
@@ -115,9 +119,11 @@ def decode_cursor(cursor: str) -> listing.Position:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         starts_at, event_id = json.loads(raw)
         moment = datetime.fromisoformat(starts_at)
-        if moment.tzinfo is None or type(event_id) is not int:
+        if moment.tzinfo is None or type(event_id) is not int or not 0 < event_id <= MAX_ID:
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, RecursionError):
+        # Year 1 at +14:00 is year 0 in UTC: only moments the list's filters accept pass.
+        in_list_range(moment)
+    except (ValueError, TypeError, binascii.Error, RecursionError):  # PydanticCustomError is a ValueError
         raise ValidationError("The cursor is not valid.", fields={"cursor": "Not a cursor of this API."}) from None
     return listing.Position(moment, event_id)
 

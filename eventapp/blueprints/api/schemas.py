@@ -110,6 +110,26 @@ def _parse_moment(value: Any) -> Any:
     return datetime.fromisoformat(value)
 
 
+#: The range of the list's ``from`` and ``to``: wider than any real query, and far enough from
+#: years 1 and 9999 that adding a day or an offset never leaves what Python and the databases hold.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
+
+
+def in_list_range(value: date | datetime | None) -> date | datetime | None:
+    """``value`` if its day lies within EARLIEST_DAY … LATEST_DAY (a 400 for the field otherwise)."""
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise PydanticCustomError(
+            "out_of_range",
+            "Must lie between {earliest} and {latest}.",
+            {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+        )
+    return value
+
+
 class EventListQuery(BaseModel):
     """Query parameters of ``GET /api/v1/events``; other parameters (``lang``) are ignored."""
 
@@ -125,11 +145,13 @@ class EventListQuery(BaseModel):
         None,
         alias="from",
         description="Events still running at or after this moment (a date means its start, Europe/Berlin; "
-        "a date-time without offset is Europe/Berlin time). Default: now, i.e. upcoming events.",
+        "a date-time without offset is Europe/Berlin time), between 1900-01-01 and 9998-12-31. "
+        "Default: now, i.e. upcoming events.",
     )
     to: datetime | date | None = Field(
         None,
-        description="Events starting before this moment (a date includes that whole day, Europe/Berlin).",
+        description="Events starting before this moment (a date includes that whole day, Europe/Berlin), "
+        "between 1900-01-01 and 9998-12-31.",
     )
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         None, description="The `next` value of the previous page; repeat the same filters with it."
@@ -140,6 +162,11 @@ class EventListQuery(BaseModel):
     @classmethod
     def _moment(cls, value: Any) -> Any:
         return _parse_moment(value)
+
+    @field_validator("from_", "to", mode="after")
+    @classmethod
+    def _in_range(cls, value: date | datetime | None) -> date | datetime | None:
+        return in_list_range(value)
 
 
 # --- responses ----------------------------------------------------------------------------
