@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -33,6 +34,35 @@ IMPRINT_PLACEHOLDER_VALUES = {
     "IMPRINT_ADDRESS": "Musterstraße 1 | 12345 Musterstadt",
     "IMPRINT_EMAIL": "impressum@example.org",
 }
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in (os.environ.get(name) or "").split(",") if item.strip()]
+
+
+def url_settings(base_url: str) -> dict[str, str]:
+    """Flask's URL settings from ``BASE_URL``, the one public address of the app.
+
+    ``SERVER_NAME``, ``PREFERRED_URL_SCHEME`` and ``APPLICATION_ROOT`` make
+    ``url_for(..., _external=True)`` outside a request (worker, CLI) and
+    :func:`eventapp.urls.external_url` everywhere build the public address, path
+    prefix included, whatever scheme or host a request arrived with.
+    """
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"BASE_URL must be an absolute http(s) URL (https://events.example.org), not {base_url!r}")
+    netloc = parts.netloc.lower()
+    root = parts.path.rstrip("/")
+    return {
+        "BASE_URL": f"{parts.scheme}://{netloc}{root}",
+        "SERVER_NAME": netloc,
+        "PREFERRED_URL_SCHEME": parts.scheme,
+        "APPLICATION_ROOT": root or "/",
+    }
+
+
+#: Hosts a local run answers at besides BASE_URL's (``make run`` serves 127.0.0.1; browsers say localhost).
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class Config:
@@ -69,6 +99,10 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    #: Host names answered besides BASE_URL's (comma-separated; e.g. an internal name for health checks).
+    EXTRA_TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    #: Host names a request may name (Host, or X-Forwarded-Host behind PROXY_COUNT proxies); others get 400.
+    LOCAL_TRUSTED_HOSTS: tuple[str, ...] = ()
     WORKER_INTERVAL_SECONDS = _int("WORKER_INTERVAL_SECONDS", 2)
     #: The Impressum (/imprint) of the operator; address lines are separated by "|" or newlines.
     IMPRINT_NAME = os.environ.get("IMPRINT_NAME")
@@ -102,10 +136,26 @@ class Config:
         if settings["IMPRINT_PLACEHOLDER"]:
             settings.update(IMPRINT_PLACEHOLDER_VALUES)
 
+    @classmethod
+    def finalize_urls(cls, settings: dict) -> None:
+        """URL settings and trusted hosts from BASE_URL (after each environment has settled it).
+
+        A request naming another host gets 400 instead of links and redirects built from
+        its Host header. Behind ``PROXY_COUNT`` proxies the host checked is the one the
+        proxy forwards (X-Forwarded-Host), which is the public one.
+        """
+        if not settings.get("BASE_URL"):
+            return
+        settings.update(url_settings(settings["BASE_URL"]))
+        host = urlsplit(settings["BASE_URL"]).hostname or ""
+        hosts = [host, *settings.get("EXTRA_TRUSTED_HOSTS", []), *settings.get("LOCAL_TRUSTED_HOSTS", ())]
+        settings["TRUSTED_HOSTS"] = list(dict.fromkeys(name.lower() for name in hosts if name))
+
 
 class DevelopmentConfig(Config):
     NAME = "development"
     DEBUG = False
+    LOCAL_TRUSTED_HOSTS = LOCAL_HOSTS
 
     @classmethod
     def finalize(cls, settings: dict) -> None:
@@ -115,6 +165,7 @@ class DevelopmentConfig(Config):
             settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{INSTANCE / 'eventapp.sqlite'}"
         if not settings.get("BASE_URL"):
             settings["BASE_URL"] = f"http://127.0.0.1:{settings['PORT']}"
+        cls.finalize_urls(settings)
 
 
 class TestingConfig(Config):
@@ -124,12 +175,14 @@ class TestingConfig(Config):
     BASE_URL = "http://localhost"
     RATELIMIT_ENABLED = True
     MAIL_TRANSPORT = "smtp"
+    LOCAL_TRUSTED_HOSTS = LOCAL_HOSTS
 
     @classmethod
     def finalize(cls, settings: dict) -> None:
         super().finalize(settings)
         if not settings.get("SQLALCHEMY_DATABASE_URI"):
             settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{INSTANCE / 'testing.sqlite'}"
+        cls.finalize_urls(settings)
 
 
 class ProductionConfig(Config):
@@ -148,6 +201,7 @@ class ProductionConfig(Config):
             raise RuntimeError("Production configuration is missing: " + ", ".join(missing))
         if settings["IMPRINT_PLACEHOLDER"]:
             logging.getLogger("eventapp").warning("IMPRINT_NAME is not set: /imprint shows a placeholder.")
+        cls.finalize_urls(settings)
 
 
 CONFIGS: dict[str, type[Config]] = {

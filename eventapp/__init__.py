@@ -35,10 +35,17 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.update(_settings(config_name, overrides))
+    if app.config.get("APPLICATION_ROOT", "/") != "/":
+        from eventapp.urls import PathPrefix
+
+        app.wsgi_app = PathPrefix(app.wsgi_app, app.config["APPLICATION_ROOT"])  # type: ignore[method-assign]
     if app.config["PROXY_COUNT"]:
-        # Behind nginx & co.: client address (rate limits) and scheme from X-Forwarded-*.
+        # Behind nginx & co.: client address (rate limits), scheme, host (checked against
+        # TRUSTED_HOSTS) and path prefix of the pages' own links from X-Forwarded-*.
         hops = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
     Path(app.instance_path).mkdir(exist_ok=True)
 
     from eventapp import i18n, keys, templating

@@ -13,10 +13,10 @@ conventions for ``en``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from eventapp import labels
 from eventapp.models import Event, Person, Registration, RegistrationStatus, Series
 from eventapp.services import calendar
+from eventapp.urls import event_url, external_url
 
 # --- dates ------------------------------------------------------------------------
 
@@ -193,29 +194,26 @@ def holding(registration: Registration) -> list[str]:
 
 
 def url_with_lang(lang: str) -> str:
-    """The current URL with ``?lang=`` replaced, for the language switch."""
+    """The current page with ``?lang=`` replaced, for the language switch.
+
+    Built from the decoded path, so it is re-encoded and kept a path: a raw
+    ``/\\evil.example`` or ``//evil.example`` in an href would lead browsers to another host.
+    """
     args = request.args.to_dict()
     args["lang"] = lang
-    return f"{request.path}?{urlencode(args)}"
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
-
-
-def _absolute(path: str) -> str:
-    return _base_url().rstrip("/") + path
+    path = "/" + quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=~")
+    return f"{request.script_root}{path}?{urlencode(args)}"
 
 
 def calendar_links(event: Event) -> dict[str, str]:
     """ "Add to calendar" links of a public event: .ics download, webcal subscription of the
     event's series or format, Google Calendar and Outlook on the web."""
-    ics = _absolute(url_for("calendar.event_ics", slug=event.slug))
-    links = {"ics": ics, **calendar.web_calendar_links(event, base_url=_base_url())}
+    links = {"ics": external_url("calendar.event_ics", slug=event.slug)}
+    links.update(calendar.web_calendar_links(event, event_url=event_url))
     if event.series is not None:
-        feed_url = _absolute(url_for("calendar.series_feed", slug=event.series.slug))
+        feed_url = external_url("calendar.series_feed", slug=event.series.slug)
     else:
-        feed_url = _absolute(url_for("calendar.feed", format=event.format))
+        feed_url = external_url("calendar.feed", format=event.format)
     links["feed"] = feed_url
     links["webcal"] = calendar.webcal(feed_url)
     return links
@@ -223,19 +221,19 @@ def calendar_links(event: Event) -> dict[str, str]:
 
 def feed_links(**filters: str | None) -> dict[str, str]:
     """https and webcal:// addresses of the public feed with the given filters."""
-    url = _absolute(url_for("calendar.feed", **{key: value for key, value in filters.items() if value}))
+    url = external_url("calendar.feed", **{key: value for key, value in filters.items() if value})
     return {"https": url, "webcal": calendar.webcal(url)}
 
 
 def series_feed_links(series: Series) -> dict[str, str]:
     """https and webcal:// addresses of a series feed."""
-    url = _absolute(url_for("calendar.series_feed", slug=series.slug))
+    url = external_url("calendar.series_feed", slug=series.slug)
     return {"https": url, "webcal": calendar.webcal(url)}
 
 
 def personal_feed_links(person: Person) -> dict[str, str]:
     """The person's own feed address (a secret: shown only behind their manage link)."""
-    url = _absolute(url_for("calendar.personal_feed", token=person.feed_token))
+    url = external_url("calendar.personal_feed", token=person.feed_token)
     return {"https": url, "webcal": calendar.webcal(url)}
 
 

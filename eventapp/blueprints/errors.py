@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from eventapp.services.errors import DomainError
 
@@ -140,7 +140,17 @@ def handle_500(error: Exception) -> Response:
     return error_page(500, str(HTTP_MESSAGES[500]))
 
 
+def handle_untrusted_host(_error: SecurityError) -> Response:
+    """A Host (or X-Forwarded-Host) outside TRUSTED_HOSTS: a short plain 400.
+
+    No page template: URLs cannot be built for such a request, and nothing in the
+    answer may be derived from the host it named.
+    """
+    return Response("Bad request: unknown host.\n", status=400, mimetype="text/plain")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DomainError, handle_domain)

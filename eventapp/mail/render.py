@@ -27,7 +27,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import force_locale
@@ -48,6 +47,7 @@ from eventapp.services.calendar import invitation
 from eventapp.services.series import date_overview
 from eventapp.services.tickets import qr_png, ticket_token
 from eventapp.templating import event_when
+from eventapp.urls import event_url, external_url
 
 #: Kinds whose mail carries ``METHOD:REQUEST`` when the registration holds a confirmed seat.
 INVITATION_KINDS = frozenset({"ticket", "event_updated"})
@@ -65,30 +65,33 @@ class RenderError(Exception):
 
 @dataclass(frozen=True)
 class Links:
-    """Absolute links for a mail, built from ``BASE_URL``."""
+    """Absolute links for a mail, built by :func:`eventapp.urls.external_url` from ``BASE_URL``."""
 
-    base: str
+    home: str
     manage: str | None = None
     confirm: str | None = None
     cancel: str | None = None
     event: str | None = None
     series_manage: str | None = None
+    series_confirm: str | None = None
 
 
-def _links(
-    base_url: str, registration: Registration | None, event: Event | None, series: SeriesRegistration | None
-) -> Links:
-    base = base_url.rstrip("/")
-    values: dict[str, str | None] = {"base": base}
+def _links(registration: Registration | None, event: Event | None, series: SeriesRegistration | None) -> Links:
+    values: dict[str, str | None] = {"home": external_url("public.index")}
     if registration is not None:
-        token = quote(registration.manage_token, safe="")
+        token = registration.manage_token
         values.update(
-            manage=f"{base}/r/{token}", confirm=f"{base}/r/{token}/confirm", cancel=f"{base}/r/{token}/cancel"
+            manage=external_url("registration.manage", token=token),
+            confirm=external_url("registration.confirm", token=token),
+            cancel=external_url("registration.cancel", token=token),
         )
     if event is not None:
-        values["event"] = f"{base}/events/{quote(event.slug, safe='')}"
+        values["event"] = event_url(event)
     if series is not None:
-        values["series_manage"] = f"{base}/s/{quote(series.manage_token, safe='')}"
+        values.update(
+            series_manage=external_url("series.manage", token=series.manage_token),
+            series_confirm=external_url("series.confirm", token=series.manage_token),
+        )
     return Links(**values)  # type: ignore[arg-type]
 
 
@@ -187,7 +190,6 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
         raise RenderError(f"invalid mail kind {message.kind!r}")
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
-    base_url = config["BASE_URL"]
     data = _load(session, message)
     registration, event, series_registration = data.registration, data.event, data.series_registration
     method = invitation_method(message, registration)
@@ -204,7 +206,7 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
             "series_registration": series_registration,
             "series_dates": date_overview(session, series_registration, now=now) if series_registration else [],
             "context": dict(message.context or {}),
-            "links": _links(base_url, registration, event, series_registration),
+            "links": _links(registration, event, series_registration),
             "when": event_when(event.starts_at, event.ends_at) if event is not None else "",
             "invitation": method,
             "has_qr": method == "REQUEST" and message.kind in QR_KINDS,
@@ -225,7 +227,7 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     email.add_alternative(html, subtype="html", cte="quoted-printable")
     if method is not None:
         assert registration is not None
-        _add_invitation(email, registration, method=method, now=now, base_url=base_url, with_qr=values["has_qr"])
+        _add_invitation(email, registration, method=method, now=now, with_qr=values["has_qr"])
     for part in email.iter_parts():
         _drop_inner_mime_version(part)
     # Last: the email package moves Content-* headers into sub-parts when it nests them.
@@ -242,9 +244,9 @@ def _drop_inner_mime_version(part: EmailMessage) -> None:
 
 
 def _add_invitation(
-    email: EmailMessage, registration: Registration, *, method: str, now: datetime, base_url: str, with_qr: bool
+    email: EmailMessage, registration: Registration, *, method: str, now: datetime, with_qr: bool
 ) -> None:
-    ics = invitation(registration, method=method, now=now, base_url=base_url)
+    ics = invitation(registration, method=method, now=now, event_url=event_url)
     # base64 keeps the CRLF line ends of iCalendar intact on every transport.
     email.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     if with_qr:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from config import url_settings
 from eventapp.extensions import db
 from eventapp.mail import build_message
 from eventapp.models import OutboxMessage, Registration, RegistrationStatus, utcnow
@@ -59,7 +60,8 @@ def confirm_link(app: Flask) -> str:
 def test_a_person_registers_and_confirms_in_the_browser(app, page, shot, live_server, conference, monkeypatch):
     from playwright.sync_api import expect
 
-    monkeypatch.setitem(app.config, "BASE_URL", live_server)  # links in mails point at the live server
+    for key, value in url_settings(live_server).items():  # links in mails point at the live server
+        monkeypatch.setitem(app.config, key, value)
 
     page.goto(f"/events/{conference}")
     shot("1-event")

@@ -27,6 +27,13 @@ from eventapp.services.errors import NotFound, ValidationError
 from tests.helpers import recorded_selects
 
 BASE = "https://events.example.org"
+
+
+def page_of(event: Any) -> str:
+    """The URL builder the web layer would pass in (eventapp.urls.event_url)."""
+    return f"{BASE}/events/{event.slug}"
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -91,7 +98,7 @@ def test_every_parser_reads_summer_and_winter_events_at_the_instant_we_wrote(ses
     summer.ends_at = datetime(2027, 7, 15, 14, 0, tzinfo=UTC)
     winter.ends_at = datetime(2027, 1, 14, 15, 30, tzinfo=UTC)
     data = calendar.build_calendar(
-        [calendar.event_vevent(e, base_url=BASE, dtstamp=e.updated_at) for e in (summer, winter)]
+        [calendar.event_vevent(e, event_url=page_of, dtstamp=e.updated_at) for e in (summer, winter)]
     )
     got = parse(data)
     assert got[summer.uid] == (summer.starts_at, summer.ends_at)
@@ -102,7 +109,7 @@ def test_times_are_written_as_berlin_local_times_with_tzid(session, make):
     summer = make.event(starts_at=datetime(2027, 7, 15, 8, 0, tzinfo=UTC))
     winter = make.event(starts_at=datetime(2027, 1, 14, 9, 0, tzinfo=UTC))
     data = calendar.build_calendar(
-        [calendar.event_vevent(e, base_url=BASE, dtstamp=e.updated_at) for e in (summer, winter)]
+        [calendar.event_vevent(e, event_url=page_of, dtstamp=e.updated_at) for e in (summer, winter)]
     )
     text = data.decode()
     assert "DTSTART;TZID=Europe/Berlin:20270715T100000" in text
@@ -132,7 +139,7 @@ def test_dst_boundaries_last_sundays_of_march_and_october(session, make, parse):
     night = make.event(starts_at=datetime(2027, 10, 30, 20, 0, tzinfo=UTC))
     night.ends_at = datetime(2027, 10, 31, 6, 0, tzinfo=UTC)
     built += [day_march, day_october, night]
-    data = calendar.build_calendar([calendar.event_vevent(e, base_url=BASE, dtstamp=e.updated_at) for e in built])
+    data = calendar.build_calendar([calendar.event_vevent(e, event_url=page_of, dtstamp=e.updated_at) for e in built])
     got = parse(data)
     for event in built:
         assert got[event.uid] == (event.starts_at, calendar.event_end(event)), event.starts_at
@@ -142,7 +149,7 @@ def test_daytime_events_on_the_dst_sundays_keep_their_wall_clock_time(session, m
     march = make.event(starts_at=datetime(2027, 3, 28, 8, 0, tzinfo=UTC))
     october = make.event(starts_at=datetime(2027, 10, 31, 9, 0, tzinfo=UTC))
     text = calendar.build_calendar(
-        [calendar.event_vevent(e, base_url=BASE, dtstamp=e.updated_at) for e in (march, october)]
+        [calendar.event_vevent(e, event_url=page_of, dtstamp=e.updated_at) for e in (march, october)]
     ).decode()
     assert "DTSTART;TZID=Europe/Berlin:20270328T100000" in text
     assert "DTSTART;TZID=Europe/Berlin:20271031T100000" in text
@@ -201,7 +208,7 @@ def test_vevent_carries_the_stored_uid_and_public_content(session, make):
         venue="Sauerlandhalle",
         address="Hauptstraße 1, 59821 Arnsberg",
     )
-    vevent = only_vevent(calendar.event_calendar(event, base_url=BASE))
+    vevent = only_vevent(calendar.event_calendar(event, event_url=page_of))
     assert str(vevent["UID"]) == event.uid and event.uid.endswith("@eventapp")
     assert str(vevent["SUMMARY"]) == "Smart Cities: Konferenz"
     assert str(vevent["LOCATION"]) == "Sauerlandhalle, Hauptstraße 1, 59821 Arnsberg"
@@ -219,20 +226,22 @@ def test_vevent_carries_the_stored_uid_and_public_content(session, make):
 
 
 def test_download_has_no_method(session, make):
-    data = calendar.event_calendar(make.event(), base_url=BASE)
+    data = calendar.event_calendar(make.event(), event_url=page_of)
     assert "METHOD" not in icalendar.Calendar.from_ical(data)
     assert b"METHOD:" not in data
 
 
 def test_event_contact_address_overrides_the_organization_as_organizer(session, make):
     event = make.event(contact_email="team@menden.example")
-    assert str(only_vevent(calendar.event_calendar(event, base_url=BASE))["ORGANIZER"]) == "mailto:team@menden.example"
+    assert (
+        str(only_vevent(calendar.event_calendar(event, event_url=page_of))["ORGANIZER"]) == "mailto:team@menden.example"
+    )
 
 
 def test_event_without_end_gets_the_default_duration_and_stays_valid(session, make):
     event = make.event(starts_at=datetime(2027, 5, 6, 10, 30, tzinfo=UTC), ends_at=None)
     for parse in PARSERS:
-        start, end = parse(calendar.event_calendar(event, base_url=BASE))[event.uid]
+        start, end = parse(calendar.event_calendar(event, event_url=page_of))[event.uid]
         assert (start, end) == (event.starts_at, event.starts_at + calendar.DEFAULT_DURATION)
 
 
@@ -241,13 +250,13 @@ def test_event_ending_before_it_starts_still_yields_a_valid_calendar(session, ma
     event.ends_at = event.starts_at - timedelta(hours=2)
     event.venue, event.address, event.summary, event.description, event.format = "", "", "", "", ""
     for parse in PARSERS:
-        assert parse(calendar.event_calendar(event, base_url=BASE))[event.uid][1] > event.starts_at
+        assert parse(calendar.event_calendar(event, event_url=page_of))[event.uid][1] > event.starts_at
 
 
 def test_online_event_location_says_online_and_cancelled_event_is_marked(session, make):
     event = make.event(attendance=EventAttendance.ONLINE, venue="", address="", status=EventStatus.CANCELLED)
     event.cancel_message = "Leider krank."
-    vevent = only_vevent(calendar.event_calendar(event, base_url=BASE))
+    vevent = only_vevent(calendar.event_calendar(event, event_url=page_of))
     assert str(vevent["LOCATION"]) == "Online"
     assert str(vevent["STATUS"]) == "CANCELLED"
     assert str(vevent["SUMMARY"]).startswith("Abgesagt: ")
@@ -266,7 +275,7 @@ def test_organizer_text_cannot_inject_properties_or_components(session, make, pa
     org = make.organization(name='Stadt "X"\r\nORGANIZER:mailto:evil@example.org')
     event = make.event(organization=org, title=NASTY, summary=NASTY, description=NASTY, venue=NASTY, address=NASTY)
     event.format = "konferenz,\r\nX-EVIL:1"
-    data = calendar.event_calendar(event, base_url=BASE)
+    data = calendar.event_calendar(event, event_url=page_of)
     assert list(parse(data)) == [event.uid]
     vevent = only_vevent(data)
     assert "evil" not in [str(v) for v in vevent.values()]
@@ -279,7 +288,7 @@ def test_organizer_text_cannot_inject_properties_or_components(session, make, pa
 def test_text_round_trips_exactly_with_newlines_and_special_characters(session, make):
     text = "Zeile 1, mit Komma; und Semikolon\nZeile 2: äöü ß € 😀 \\ Ende"
     event = make.event(title="Titel; mit, Zeichen äöü 😀", description=text, summary="")
-    data = calendar.event_calendar(event, base_url=BASE)
+    data = calendar.event_calendar(event, event_url=page_of)
     vevent = only_vevent(data)
     assert str(vevent["SUMMARY"]) == "Titel; mit, Zeichen äöü 😀"
     assert str(vevent["DESCRIPTION"]).startswith(text + "\n")
@@ -289,7 +298,7 @@ def test_text_round_trips_exactly_with_newlines_and_special_characters(session, 
 
 def test_lines_are_folded_at_75_octets_and_end_with_crlf(session, make):
     event = make.event(title="Ä" * 120, description="😀" * 200)
-    data = calendar.event_calendar(event, base_url=BASE)
+    data = calendar.event_calendar(event, event_url=page_of)
     assert data.endswith(b"\r\n")
     lines = data.split(b"\r\n")
     assert all(len(line) <= 75 for line in lines)
@@ -301,13 +310,13 @@ def test_lines_are_folded_at_75_octets_and_end_with_crlf(session, make):
 
 def test_control_characters_are_removed_from_text(session, make):
     event = make.event(title="A\x01B\x0bC\x1bD\x7f")
-    assert str(only_vevent(calendar.event_calendar(event, base_url=BASE))["SUMMARY"]) == "ABCD"
+    assert str(only_vevent(calendar.event_calendar(event, event_url=page_of))["SUMMARY"]) == "ABCD"
 
 
 def test_registrant_name_cannot_inject_into_the_attendee(session, make, now):
     event = make.event()
     reg = make.registration(event, given_name='Eve"\r\nATTENDEE:mailto:x@evil.example;', family_name="M;,:")
-    data = calendar.invitation(reg, method="REQUEST", now=now, base_url=BASE)
+    data = calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of)
     vevent = only_vevent(data)
     attendees = vevent.get("ATTENDEE")
     assert not isinstance(attendees, list)
@@ -319,7 +328,7 @@ def test_unsafe_join_links_are_dropped(session, make, now):
     event = make.event(attendance=EventAttendance.ONLINE)
     reg = make.registration(event, mode=Mode.ONLINE)
     data = calendar.invitation(
-        reg, method="REQUEST", now=now, base_url=BASE, join_url="https://meet.example/a\r\nX-EVIL:1"
+        reg, method="REQUEST", now=now, event_url=page_of, join_url="https://meet.example/a\r\nX-EVIL:1"
     )
     assert b"X-EVIL" not in data.replace(b"\r\n ", b"")
     assert str(only_vevent(data)["LOCATION"]) == "Online"
@@ -333,7 +342,7 @@ def test_request_invitation_follows_itip(session, make, now):
     org = make.organization(name="Stadt Arnsberg", contact_email="events@arnsberg.example")
     event = make.event(organization=org)
     reg = make.registration(event, given_name="Erika", family_name="Mustermann")
-    data = calendar.invitation(reg, method="REQUEST", now=now, base_url=BASE)
+    data = calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of)
     parsed = icalendar.Calendar.from_ical(data)
     assert str(parsed["METHOD"]) == "REQUEST"
     vevent = only_vevent(data)
@@ -353,8 +362,8 @@ def test_cancel_invitation_has_same_uid_raised_sequence_and_cancelled_status(ses
     event = make.event()
     event.sequence = 3
     reg = make.registration(event, change_count=1)
-    request = only_vevent(calendar.invitation(reg, method="REQUEST", now=now, base_url=BASE))
-    data = calendar.invitation(reg, method="CANCEL", now=now, base_url=BASE)
+    request = only_vevent(calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of))
+    data = calendar.invitation(reg, method="CANCEL", now=now, event_url=page_of)
     cancel = only_vevent(data)
     assert str(icalendar.Calendar.from_ical(data)["METHOD"]) == "CANCEL"
     assert str(cancel["UID"]) == str(request["UID"]) == event.uid
@@ -367,12 +376,14 @@ def test_cancel_invitation_has_same_uid_raised_sequence_and_cancelled_status(ses
 def test_unknown_method_is_refused(session, make, now):
     reg = make.registration(make.event())
     with pytest.raises(ValueError):
-        calendar.invitation(reg, method="PUBLISH", now=now, base_url=BASE)
+        calendar.invitation(reg, method="PUBLISH", now=now, event_url=page_of)
 
 
 def test_personal_invitation_in_english_for_english_registrants(session, make, now):
     reg = make.registration(make.event(), locale="en", mode=Mode.ONLINE)
-    description = str(only_vevent(calendar.invitation(reg, method="REQUEST", now=now, base_url=BASE))["DESCRIPTION"])
+    description = str(
+        only_vevent(calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of))["DESCRIPTION"]
+    )
     assert "Your participation: online" in description
 
 
@@ -381,20 +392,20 @@ def test_join_link_only_in_the_persons_own_online_invitation(session, make, now)
     online = make.registration(event, mode=Mode.ONLINE)
     on_site = make.registration(event, mode=Mode.ON_SITE)
     join = "https://meet.example/room?t=secret"
-    data = calendar.invitation(online, method="REQUEST", now=now, base_url=BASE, join_url=join)
+    data = calendar.invitation(online, method="REQUEST", now=now, event_url=page_of, join_url=join)
     vevent = only_vevent(data)
     assert str(vevent["LOCATION"]) == join
     assert join in str(vevent["DESCRIPTION"])
-    on_site_data = calendar.invitation(on_site, method="REQUEST", now=now, base_url=BASE, join_url=join)
+    on_site_data = calendar.invitation(on_site, method="REQUEST", now=now, event_url=page_of, join_url=join)
     assert b"secret" not in on_site_data
-    assert b"secret" not in calendar.event_calendar(event, base_url=BASE)
+    assert b"secret" not in calendar.event_calendar(event, event_url=page_of)
 
 
 # --- SEQUENCE across edits and mode switches ------------------------------------------------------------
 
 
 def _sequence(reg, now, method="REQUEST") -> int:
-    return only_vevent(calendar.invitation(reg, method=method, now=now, base_url=BASE))["SEQUENCE"]
+    return only_vevent(calendar.invitation(reg, method=method, now=now, event_url=page_of))["SEQUENCE"]
 
 
 def test_sequence_rises_with_every_event_edit_that_matters(session, make, now):
@@ -407,7 +418,7 @@ def test_sequence_rises_with_every_event_edit_that_matters(session, make, now):
     assert _sequence(reg, now) == 2
     events.update_event(session, event, now=now, capacity_on_site=50)  # not announced to attendees
     assert _sequence(reg, now) == 2
-    assert only_vevent(calendar.event_calendar(event, base_url=BASE))["SEQUENCE"] == 2
+    assert only_vevent(calendar.event_calendar(event, event_url=page_of))["SEQUENCE"] == 2
 
 
 def test_mode_switch_raises_the_persons_sequence_but_not_the_public_one(session, make, now):
@@ -417,9 +428,9 @@ def test_mode_switch_raises_the_persons_sequence_but_not_the_public_one(session,
     registration.switch_mode(session, reg, now=now)
     assert reg.mode is Mode.ONLINE and reg.change_count == 1
     assert _sequence(reg, now) == 1
-    vevent = only_vevent(calendar.invitation(reg, method="REQUEST", now=now, base_url=BASE))
+    vevent = only_vevent(calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of))
     assert str(vevent["LOCATION"]) == "Online"
-    assert only_vevent(calendar.event_calendar(event, base_url=BASE))["SEQUENCE"] == 0
+    assert only_vevent(calendar.event_calendar(event, event_url=page_of))["SEQUENCE"] == 0
     events.update_event(session, event, now=now, venue="Neue Halle")
     assert _sequence(reg, now) == 2
 
@@ -448,7 +459,7 @@ def test_public_feed_lists_published_and_cancelled_events_of_the_window_without_
     cancelled = make.event(starts_at=now + timedelta(days=5), status=EventStatus.CANCELLED)
     make.event(starts_at=now + timedelta(days=10), status=EventStatus.DRAFT)
     make.event(starts_at=now - timedelta(days=200))
-    data = calendar.public_feed(session, scope(now), base_url=BASE, name="Programm")
+    data = calendar.public_feed(session, scope(now), event_url=page_of, name="Programm")
     assert b"METHOD" not in data
     parsed = icalendar.Calendar.from_ical(data)
     assert {str(v["UID"]) for v in parsed.walk("VEVENT")} == {upcoming.uid, recent.uid, cancelled.uid}
@@ -460,8 +471,8 @@ def test_feeds_state_their_polling_interval_as_icalendar_durations(session, make
     """Regression: X-PUBLISHED-TTL came out as ``1:00:00`` (a Python timedelta), which no client reads."""
     make.event(starts_at=now + timedelta(days=3))
     person = make.registration(make.event(starts_at=now + timedelta(days=4))).person
-    public = calendar.public_feed(session, scope(now), base_url=BASE, name="Programm")
-    personal = calendar.personal_feed(session, person, now=now, base_url=BASE, name="Meine")
+    public = calendar.public_feed(session, scope(now), event_url=page_of, name="Programm")
+    personal = calendar.personal_feed(session, person, now=now, event_url=page_of, name="Meine")
     for data in (public, personal):
         lines = data.decode().split("\r\n")
         assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
@@ -475,16 +486,16 @@ def test_public_feed_filters_by_format_and_organization(session, make, now):
     org = make.organization(slug="olpe")
     pausenhof = make.event(starts_at=now + timedelta(days=3), format="pausenhof")
     olpe = make.event(starts_at=now + timedelta(days=3), organization=org)
-    data = calendar.public_feed(session, scope(now, format="pausenhof"), base_url=BASE, name="x")
+    data = calendar.public_feed(session, scope(now, format="pausenhof"), event_url=page_of, name="x")
     assert [str(v["UID"]) for v in vevents(data)] == [pausenhof.uid]
-    data = calendar.public_feed(session, scope(now, organization="olpe"), base_url=BASE, name="x")
+    data = calendar.public_feed(session, scope(now, organization="olpe"), event_url=page_of, name="x")
     assert [str(v["UID"]) for v in vevents(data)] == [olpe.uid]
 
 
 def test_public_feed_never_contains_personal_data_or_attendees(session, make, now):
     event = make.event(starts_at=now + timedelta(days=3))
     reg = make.registration(event, given_name="Geheim", family_name="Person")
-    data = calendar.public_feed(session, scope(now), base_url=BASE, name="x")
+    data = calendar.public_feed(session, scope(now), event_url=page_of, name="x")
     assert reg.person.email.encode() not in data
     assert b"Geheim" not in data and b"ATTENDEE" not in data
 
@@ -559,8 +570,8 @@ def test_feed_window_reaches_back_90_days():
 
 def test_feeds_are_stable_bytes_for_the_same_data(session, make, now):
     make.event(starts_at=now + timedelta(days=3))
-    first = calendar.public_feed(session, scope(now), base_url=BASE, name="x")
-    assert calendar.public_feed(session, scope(now), base_url=BASE, name="x") == first
+    first = calendar.public_feed(session, scope(now), event_url=page_of, name="x")
+    assert calendar.public_feed(session, scope(now), event_url=page_of, name="x") == first
 
 
 # --- personal feed -----------------------------------------------------------------------------
@@ -580,7 +591,7 @@ def test_personal_feed_holds_the_persons_active_registrations_with_their_mode(se
     )
     draft = make.registration(make.event(starts_at=now + timedelta(days=6), status=EventStatus.DRAFT), person=person)
     someone_else = make.registration(make.event(starts_at=now + timedelta(days=3)))
-    data = calendar.personal_feed(session, person, now=now, base_url=BASE, name="Meine")
+    data = calendar.personal_feed(session, person, now=now, event_url=page_of, name="Meine")
     assert b"METHOD" not in data
     by_uid = {str(v["UID"]): v for v in vevents(data)}
     assert set(by_uid) == {confirmed.event.uid, waiting.event.uid}
@@ -598,7 +609,7 @@ def test_personal_feed_sequence_includes_the_change_count(session, make, now):
     person = make.person()
     reg = make.registration(make.event(starts_at=now + timedelta(days=3)), person=person, change_count=2)
     reg.event.sequence = 1
-    data = calendar.personal_feed(session, person, now=now, base_url=BASE, name="x")
+    data = calendar.personal_feed(session, person, now=now, event_url=page_of, name="x")
     assert only_vevent(data)["SEQUENCE"] == 3
 
 
@@ -606,9 +617,9 @@ def test_personal_join_links_only_in_the_personal_feed(session, make, now):
     person = make.person()
     reg = make.registration(make.event(starts_at=now + timedelta(days=3)), person=person, mode=Mode.ONLINE)
     join = "https://meet.example/j/123?pwd=secret"
-    data = calendar.personal_feed(session, person, now=now, base_url=BASE, name="x", join_urls={reg.id: join})
+    data = calendar.personal_feed(session, person, now=now, event_url=page_of, name="x", join_urls={reg.id: join})
     assert join in str(only_vevent(data)["DESCRIPTION"])
-    assert b"secret" not in calendar.public_feed(session, scope(now), base_url=BASE, name="x")
+    assert b"secret" not in calendar.public_feed(session, scope(now), event_url=page_of, name="x")
 
 
 def test_personal_feed_version_and_revocation(session, make, now):
@@ -646,7 +657,7 @@ def test_personal_feed_version_costs_one_query(session, make, now):
 
 def test_web_calendar_links_carry_public_data_in_utc(session, make):
     event = make.event(starts_at=datetime(2027, 7, 15, 8, 0, tzinfo=UTC), title="Konferenz & mehr")
-    links = calendar.web_calendar_links(event, base_url=BASE)
+    links = calendar.web_calendar_links(event, event_url=page_of)
     assert links["google"].startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert "dates=20270715T080000Z%2F20270715T140000Z" in links["google"]
     assert "text=Konferenz+%26+mehr" in links["google"]

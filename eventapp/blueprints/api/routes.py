@@ -39,6 +39,7 @@ from eventapp.services import registration as registration_service
 from eventapp.services import series as series_service
 from eventapp.services.errors import ValidationError
 from eventapp.services.seats import Availability
+from eventapp.urls import event_url, external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -152,7 +153,6 @@ def _question_out(question: Question, locale: str) -> QuestionOut:
 
 def event_out(event: Event, availability: Availability, *, locale: str) -> EventOut:
     """The JSON shape of an event (DESIGN §5), in the request's language."""
-    base_url = current_app.config["BASE_URL"].rstrip("/")
     return EventOut(
         slug=event.slug,
         title=event.title,
@@ -184,7 +184,7 @@ def event_out(event: Event, availability: Availability, *, locale: str) -> Event
             for item in event.agenda_items
         ],
         questions=[_question_out(question, locale) for question in event.questions],
-        url=f"{base_url}/events/{event.slug}",
+        url=event_url(event),
     )
 
 
@@ -279,5 +279,6 @@ def register_series(slug: str) -> tuple[Response, int]:
 def openapi_document() -> Response:
     """The OpenAPI 3.1 description of this API, generated from the schemas above."""
     document = dict(openapi.document())
-    document["servers"] = [{"url": current_app.config["BASE_URL"].rstrip("/")}]
+    # The public root (BASE_URL with its path prefix); the document's paths start at /api/v1.
+    document["servers"] = [{"url": external_url("public.index").rstrip("/")}]
     return jsonify(document)

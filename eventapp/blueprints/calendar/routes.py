@@ -24,6 +24,7 @@ from eventapp.models import Person, utcnow
 from eventapp.services import calendar, catalog, registration
 from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
+from eventapp.urls import event_url
 
 bp = Blueprint("calendar", __name__)
 
@@ -31,10 +32,6 @@ MIME = "text/calendar; charset=utf-8"
 PUBLIC_CACHE = "public, max-age=300"
 PRIVATE_CACHE = "private, max-age=300"
 PROGRAMME = _l("Smart Cities: 5 für Südwestfalen – events")
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
 
 
 def _feed_locale() -> str:
@@ -110,7 +107,7 @@ def feed() -> Response:
                 parts.append(_format_name(format))
         if organization:
             parts.append(catalog.organization_by_slug(db.session, organization).name)
-        return calendar.public_feed(db.session, scope, base_url=_base_url(), name=" – ".join(parts))
+        return calendar.public_feed(db.session, scope, event_url=event_url, name=" – ".join(parts))
 
     return _calendar_response(version, build, filename="calendar.ics", cache=PUBLIC_CACHE)
 
@@ -128,7 +125,7 @@ def series_feed(slug: str) -> Response:
     def build() -> bytes:
         series = series_service.series_by_slug(db.session, slug)
         return calendar.public_feed(
-            db.session, scope, base_url=_base_url(), name=series.title, description=series.summary
+            db.session, scope, event_url=event_url, name=series.title, description=series.summary
         )
 
     return _calendar_response(version, build, filename=f"{slug}.ics", cache=PUBLIC_CACHE)
@@ -150,7 +147,7 @@ def personal_feed(token: str) -> Response:
         person = calendar.person_by_feed_token(db.session, token)
         with force_locale(person.language or "de"):
             name = _("My events – Smart Cities")
-        return calendar.personal_feed(db.session, person, now=now, base_url=_base_url(), name=name)
+        return calendar.personal_feed(db.session, person, now=now, event_url=event_url, name=name)
 
     return _calendar_response(version, build, filename="my-events.ics", cache=PRIVATE_CACHE, private=True)
 
@@ -167,7 +164,7 @@ def event_ics(slug: str) -> Response:
     )
     return _calendar_response(
         version,
-        lambda: calendar.event_calendar(event, base_url=_base_url()),
+        lambda: calendar.event_calendar(event, event_url=event_url),
         filename=f"{event.slug}.ics",
         cache=PUBLIC_CACHE,
     )

@@ -74,9 +74,9 @@ def safe_uri(value: str | None) -> str | None:
     return value
 
 
-def event_url(event: Event, base_url: str) -> str:
-    """The event's public page."""
-    return f"{base_url.rstrip('/')}/events/{event.slug}"
+#: Builds the absolute URL of an event's public page; the web layer passes one in
+#: (eventapp.urls.event_url), so services never spell a path.
+EventUrl = Callable[[Event], str]
 
 
 def event_end(event: Event) -> datetime:
@@ -185,7 +185,7 @@ class Personal:
 def event_vevent(
     event: Event,
     *,
-    base_url: str,
+    event_url: EventUrl,
     dtstamp: datetime,
     personal: Personal | None = None,
     attendee: bool = False,
@@ -218,7 +218,7 @@ def event_vevent(
         title = _("Cancelled: {title}").format(title=title)
     vevent.add("summary", title)
 
-    url = event_url(event, base_url)
+    url = event_url(event)
     lines: list[str] = []
     if registration is not None:
         if registration.status is RegistrationStatus.PENDING:
@@ -316,7 +316,7 @@ def invitation(
     *,
     method: str,
     now: datetime,
-    base_url: str,
+    event_url: EventUrl,
     join_url: str | None = None,
 ) -> bytes:
     """The iTIP invitation mailed to a registrant: METHOD:REQUEST (ticket, update, mode switch)
@@ -333,7 +333,7 @@ def invitation(
     personal = Personal(registration, sequence=sequence, join_url=join_url)
     vevent = event_vevent(
         registration.event,
-        base_url=base_url,
+        event_url=event_url,
         dtstamp=now,
         personal=personal,
         attendee=True,

@@ -26,6 +26,7 @@ from eventapp.models import (
 from eventapp.models.registration import new_token
 from eventapp.services.calendar.builder import (
     BERLIN,
+    EventUrl,
     Personal,
     build_calendar,
     event_vevent,
@@ -47,9 +48,9 @@ def event_etag(event: Event) -> str:
     return _etag("event", event.id, event.uid, event.sequence, event.status, _as_utc(event.updated_at))
 
 
-def event_calendar(event: Event, *, base_url: str) -> bytes:
+def event_calendar(event: Event, *, event_url: EventUrl) -> bytes:
     """The single-event download (``/events/<slug>.ics``): public content, no METHOD."""
-    return build_calendar([event_vevent(event, base_url=base_url, dtstamp=event.updated_at)], name=event.title)
+    return build_calendar([event_vevent(event, event_url=event_url, dtstamp=event.updated_at)], name=event.title)
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,12 @@ def public_feed_events(session: Session, scope: FeedScope) -> list[Event]:
 
 
 def public_feed(
-    session: Session, scope: FeedScope, *, base_url: str, name: str, description: str | None = None
+    session: Session, scope: FeedScope, *, event_url: EventUrl, name: str, description: str | None = None
 ) -> bytes:
     """A public or series feed: no METHOD, no personal data, no join links."""
     events = public_feed_events(session, scope)
     vevents = [
-        event_vevent(event, base_url=base_url, dtstamp=event.updated_at, locale=scope.locale) for event in events
+        event_vevent(event, event_url=event_url, dtstamp=event.updated_at, locale=scope.locale) for event in events
     ]
     return build_calendar(vevents, name=name, description=description, refresh=FEED_REFRESH)
 
@@ -217,7 +218,7 @@ def personal_feed(
     person: Person,
     *,
     now: datetime,
-    base_url: str,
+    event_url: EventUrl,
     name: str,
     join_urls: dict[int, str] | None = None,
 ) -> bytes:
@@ -252,7 +253,7 @@ def personal_feed(
         )
         stamp = max(event.updated_at, registration.updated_at)
         vevents.append(
-            event_vevent(event, base_url=base_url, dtstamp=stamp, personal=personal, locale=person.language or "de")
+            event_vevent(event, event_url=event_url, dtstamp=stamp, personal=personal, locale=person.language or "de")
         )
     return build_calendar(vevents, name=name, refresh=FEED_REFRESH)
 

@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from eventapp.models import Event
-from eventapp.services.calendar.builder import TZID, clean_text, event_end, event_url, location, one_line
+from eventapp.services.calendar.builder import TZID, EventUrl, clean_text, event_end, location, one_line
 
 
 def _compact_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def web_calendar_links(event: Event, *, base_url: str) -> dict[str, str]:
+def web_calendar_links(event: Event, *, event_url: EventUrl) -> dict[str, str]:
     """Links a person clicks to add the event in Google Calendar or Outlook on the web.
 
     Built from public data only (no join links); the page makes no request to these hosts.
     """
-    url = event_url(event, base_url)
+    url = event_url(event)
     details = "\n\n".join(part for part in (clean_text(event.summary).strip(), url) if part)
     place = location(event)
     start, end = event.starts_at, event_end(event)
