@@ -59,8 +59,14 @@ def proxied(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         RATELIMIT_ENABLED=False,
     )
     yield application
+    dispose(application)
+
+
+def dispose(application: Flask) -> None:
+    """Close a test app's pooled connections (PostgreSQL warns about connections left open)."""
     with application.app_context():
         db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -113,6 +119,7 @@ def test_trusted_hosts_follow_base_url(proxied: Flask):
         TICKET_SIGNING_KEY_FILE=proxied.config["TICKET_SIGNING_KEY_FILE"],
         EXTRA_TRUSTED_HOSTS=["eventapp.internal"],
     )
+    dispose(production)
     assert production.config["TRUSTED_HOSTS"] == ["events.example.org", "eventapp.internal"]
 
 
@@ -222,6 +229,7 @@ def test_the_language_link_keeps_the_path_prefix(proxied: Flask, programme: dict
     assert f'href="/veranstaltungen/events/{programme["slug"]}?lang=en"' in page
     # The forwarded host is the one checked: a proxy passing on a foreign name gets 400.
     assert behind.test_client().get("/", headers={**headers, "X-Forwarded-Host": "evil.example"}).status_code == 400
+    dispose(behind)
 
 
 def _raw_get(port: int, target: str, host: str) -> tuple[str, dict[str, str]]:
@@ -291,3 +299,4 @@ def test_development_answers_at_127_0_0_1_and_localhost(database_url: str, tmp_p
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        dispose(dev)
