@@ -2,7 +2,7 @@
 one way only.
 
     app (create_app, extensions, database, keys): the composition root and its set-up
-    web (blueprints, templating, i18n, labels) → mail, services, models
+    web (blueprints, templating, urls, i18n, labels) → mail, services, models
     commands (the CLI and the worker)        → mail, services (models only through them)
     mail (eventapp/mail/, beside services)   → services, models, web helpers for rendering
     services                                 → models; no flask, directly or indirectly
@@ -35,6 +35,7 @@ LAYERS = {
     "eventapp.templating": "web",
     "eventapp.i18n": "web",
     "eventapp.labels": "web",
+    "eventapp.urls": "web",
     "eventapp.keys": "app",
     "eventapp.commands": "commands",
 }
