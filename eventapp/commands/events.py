@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from eventapp.extensions import db
 from eventapp.models import BERLIN, utcnow
 from eventapp.services import events as event_service
+from eventapp.services.audit import CLI
 from eventapp.services.errors import DomainError
 
 
@@ -54,7 +55,7 @@ def update_event_command(event_slug: str, starts_at: str | None, ends_at: str | 
     try:
         event = event_service.event_by_slug(db.session, event_slug)
         change = event_service.update_event(
-            db.session, event, now=utcnow(), starts_at=new_start, ends_at=new_end, venue=venue
+            db.session, event, now=utcnow(), actor=CLI, starts_at=new_start, ends_at=new_end, venue=venue
         )
         db.session.commit()
     except DomainError as exc:
@@ -78,7 +79,7 @@ def cancel_event_command(event_slug: str, message: str) -> None:
     """Cancel an event; every registration ends and registrants are told by mail."""
     try:
         event = event_service.event_by_slug(db.session, event_slug)
-        change = event_service.cancel_event(db.session, event, now=utcnow(), message=message)
+        change = event_service.cancel_event(db.session, event, now=utcnow(), actor=CLI, message=message)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

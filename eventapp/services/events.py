@@ -25,7 +25,8 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.registration import ACTIVE_STATUSES
-from eventapp.services import outbox, seats
+from eventapp.services import audit, outbox, seats
+from eventapp.services.audit import Actor
 from eventapp.services.errors import EventCancelled, NotFound, ValidationError
 
 #: Fields whose change is announced to confirmed attendees (and raises ``sequence``).
@@ -89,7 +90,7 @@ def _raised(old: int | None, new: int | None) -> bool:
     return new is None or new > old
 
 
-def create_event(session: Session, *, now: datetime, **fields: Any) -> Event:
+def create_event(session: Session, *, now: datetime, actor: Actor, **fields: Any) -> Event:
     """Add an event after checking its times and capacities (demo data, later the organizer area)."""
     _check_times(fields["starts_at"], fields.get("ends_at"))
     _check_capacity("capacity_on_site", fields.get("capacity_on_site"))
@@ -99,6 +100,7 @@ def create_event(session: Session, *, now: datetime, **fields: Any) -> Event:
     event.updated_at = now
     session.add(event)
     session.flush()
+    audit.record(session, actor, "event.created", event, now=now, detail={"status": event.status.value})
     return event
 
 
@@ -107,6 +109,7 @@ def update_event(
     event: Event,
     *,
     now: datetime,
+    actor: Actor,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     venue: str | None = None,
@@ -166,6 +169,14 @@ def update_event(
         event.sequence += 1
     if changed or capacities:
         event.updated_at = now
+        audit.record(
+            session,
+            actor,
+            "event.updated",
+            event,
+            now=now,
+            detail={"changed": changed + sorted(capacities), "sequence": event.sequence},
+        )
     session.flush()
 
     notified = 0
@@ -178,7 +189,7 @@ def update_event(
     return EventChange(event, changed, notified)
 
 
-def cancel_event(session: Session, event: Event, *, now: datetime, message: str = "") -> EventChange:
+def cancel_event(session: Session, event: Event, *, now: datetime, actor: Actor, message: str = "") -> EventChange:
     """Call the event off: every active registration ends and everyone who confirmed
     their address is told, with the organizer's ``message``.
 
@@ -197,9 +208,12 @@ def cancel_event(session: Session, event: Event, *, now: datetime, message: str 
     event.cancel_message = message
     event.updated_at = now
     notified = 0
+    audit.record(session, actor, "event.cancelled", event, now=now, detail={"sequence": event.sequence})
     for active in _registrations(session, event, ACTIVE_STATUSES):
         told = active.email_confirmed_at is not None
+        detail = {"reason": CancelReason.EVENT_CANCELLED.value, "previous_status": active.status.value}
         had_ticket = seats.end_registration(session, active, reason=CancelReason.EVENT_CANCELLED, now=now)
+        audit.record(session, actor, "registration.cancelled", active, now=now, detail=detail)
         if told:
             outbox.mail_registrant(session, active, "event_cancelled", now=now, message=message, had_ticket=had_ticket)
             notified += 1

@@ -3,6 +3,11 @@
 The input and its validation live in ``services.submission``, the seat rules
 (lock, expiry, queue, promotion) in ``services.seats``; every function here that
 decides seats starts with ``seats.prepare``, so expiry is never late.
+
+Each change writes its audit entry (``services.audit``) in the same transaction. The
+``actor`` is whoever acts: the views pass the attendee behind the manage link, the
+CLI and the worker the system; left out (None), it is the person the registration
+belongs to — the one acting through their own link or form.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.registration import new_token
-from eventapp.services import outbox, seats
+from eventapp.services import audit, outbox, seats
+from eventapp.services.audit import Actor
 from eventapp.services.errors import InvalidState, LinkExpired, ModeNotOffered, NotFound
 from eventapp.services.seats import CONFIRM_WINDOW
 from eventapp.services.submission import RegistrationInput, clean_input
@@ -96,6 +102,7 @@ def submit(
     consent_version: str = "",
     resend_interval: timedelta = timedelta(minutes=5),
     series_registration_id: int | None = None,
+    actor: Actor | None = None,
 ) -> SubmitOutcome:
     """Register a person; the seat is decided here (DESIGN §3).
 
@@ -154,6 +161,18 @@ def submit(
         seats.issue_ticket(registration)
     session.add(registration)
     session.flush()
+    audit.record(
+        session,
+        actor or Actor.attendee(registration),
+        "registration.submitted",
+        registration,
+        now=now,
+        detail={
+            "status": status.value,
+            "mode": mode.value,
+            **({"waiting_for": waiting_for.value} if waiting_for else {}),
+        },
+    )
     if not email_confirmed:
         outbox.mail_registrant(
             session, registration, "confirm_email", now=now, waitlisted=status is RegistrationStatus.WAITLISTED
@@ -175,7 +194,7 @@ def registration_by_token(session: Session, manage_token: str) -> Registration:
     return registration
 
 
-def confirm(session: Session, registration: Registration, *, now: datetime) -> Registration:
+def confirm(session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None) -> Registration:
     """Confirm the email address: a pending seat becomes a ticket, a waiter joins the queue."""
     seats.prepare_event(session, registration.event, now=now)
     session.refresh(registration)
@@ -193,6 +212,14 @@ def confirm(session: Session, registration: Registration, *, now: datetime) -> R
         registration.waiting_since = now
     if registration.person.verified_at is None:
         registration.person.verified_at = now
+    audit.record(
+        session,
+        actor or Actor.attendee(registration),
+        "registration.confirmed",
+        registration,
+        now=now,
+        detail={"status": "confirmed" if registration.status is RegistrationStatus.PENDING else "waitlisted"},
+    )
     if registration.status is RegistrationStatus.PENDING:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
@@ -213,20 +240,27 @@ def cancel(
     now: datetime,
     reason: CancelReason = CancelReason.CANCELLED,
     notify: bool = True,
+    actor: Actor | None = None,
 ) -> Registration:
     """Cancel (or decline) a registration and give its seat to the queue."""
     event = seats.prepare_event(session, registration.event, now=now)
     session.refresh(registration)
     if not registration.is_active:
         return registration
+    previous = registration.status
     had_ticket = seats.end_registration(session, registration, reason=reason, now=now)
+    action = "registration.declined" if reason is CancelReason.DECLINED else "registration.cancelled"
+    detail = {"reason": reason.value, "previous_status": previous.value}
+    audit.record(session, actor or Actor.attendee(registration), action, registration, now=now, detail=detail)
     if notify:
         outbox.mail_registrant(session, registration, "cancelled", now=now, reason=reason.value, had_ticket=had_ticket)
     seats.promote(session, event, now=now)
     return registration
 
 
-def switch_mode(session: Session, registration: Registration, *, now: datetime) -> Registration:
+def switch_mode(
+    session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None
+) -> Registration:
     """Change to the other mode of a hybrid event: move if it has room, else wait for it."""
     event = seats.prepare_event(session, registration.event, now=now)
     session.refresh(registration)
@@ -238,16 +272,20 @@ def switch_mode(session: Session, registration: Registration, *, now: datetime) 
         raise ModeNotOffered()
     if registration.waiting_for is target:
         return registration
+    actor = actor or Actor.attendee(registration)
     if seats.mode_is_full(session, event, target):
         registration.waiting_for = target
         registration.waiting_since = now
         session.flush()
+        audit.record(session, actor, "registration.waiting_for", registration, now=now, detail={"mode": target.value})
         if registration.email_confirmed_at is not None:
             outbox.mail_registrant(session, registration, "waiting_for", now=now, mode=target.value)
         return registration
+    detail = {"from": registration.mode.value, "to": target.value}
     registration.mode = target
     registration.waiting_for = None
     registration.waiting_since = None
+    audit.record(session, actor, "registration.mode_switched", registration, now=now, detail=detail)
     if registration.status is RegistrationStatus.CONFIRMED:
         registration.change_count += 1
         session.flush()
@@ -257,23 +295,45 @@ def switch_mode(session: Session, registration: Registration, *, now: datetime) 
     return registration
 
 
-def stop_waiting(session: Session, registration: Registration, *, now: datetime) -> Registration:
+def stop_waiting(
+    session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None
+) -> Registration:
     """Keep the current seat and leave the other mode's queue."""
     seats.prepare_event(session, registration.event, now=now)
     session.refresh(registration)
     if registration.waiting_for is None:
         return registration
+    detail = {"mode": registration.waiting_for.value}
+    audit.record(
+        session,
+        actor or Actor.attendee(registration),
+        "registration.stopped_waiting",
+        registration,
+        now=now,
+        detail=detail,
+    )
     registration.waiting_for = None
     registration.waiting_since = None
     session.flush()
     return registration
 
 
-def reissue_ticket(session: Session, registration: Registration, *, now: datetime) -> Registration:
+def reissue_ticket(
+    session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None
+) -> Registration:
     """Give a new QR ticket; the old one (lower serial) is revoked."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         raise InvalidState()
     registration.ticket_serial += 1
     session.flush()
+    detail = {"serial": registration.ticket_serial}
+    audit.record(
+        session,
+        actor or Actor.attendee(registration),
+        "registration.ticket_reissued",
+        registration,
+        now=now,
+        detail=detail,
+    )
     outbox.mail_registrant(session, registration, "ticket", now=now, reason="reissued")
     return registration

@@ -27,13 +27,8 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
-from eventapp.services import outbox
-from eventapp.services.errors import (
-    EventCancelled,
-    NotFound,
-    RegistrationClosed,
-    RegistrationNotOpen,
-)
+from eventapp.services import audit, outbox
+from eventapp.services.errors import EventCancelled, NotFound, RegistrationClosed, RegistrationNotOpen
 
 #: How long a pending seat (or an unconfirmed waiter) waits for the email confirmation.
 CONFIRM_WINDOW = timedelta(hours=24)
@@ -305,6 +300,7 @@ def _expire_overdue(session: Session, event: Event, *, now: datetime) -> int:
     ).all()
     for registration in overdue:
         # No mail: the address was never confirmed, and the confirmation mail promised silence.
+        audit.record(session, audit.SYSTEM, "registration.expired", registration, now=now)
         registration.status = RegistrationStatus.EXPIRED
         registration.waiting_for = None
     session.flush()
@@ -340,6 +336,7 @@ def promote(session: Session, event: Event, *, now: datetime) -> list[Registrati
                 head.waiting_since = None
                 issue_ticket(head)
                 session.flush()
+                audit.record(session, audit.SYSTEM, f"registration.{reason}", head, now=now)  # promoted | moved
                 outbox.mail_registrant(session, head, "ticket", now=now, reason=reason)
                 promoted.append(head)
     return promoted

@@ -23,6 +23,7 @@ from eventapp.models import (
     utcnow,
 )
 from eventapp.services import calendar, events, registration
+from eventapp.services.audit import CLI
 from eventapp.services.errors import NotFound, ValidationError
 from tests.helpers import recorded_selects
 
@@ -412,11 +413,11 @@ def test_sequence_rises_with_every_event_edit_that_matters(session, make, now):
     event = make.event(starts_at=now + timedelta(days=30))
     reg = make.registration(event)
     assert _sequence(reg, now) == 0
-    events.update_event(session, event, now=now, venue="Neue Halle")
+    events.update_event(session, event, now=now, actor=CLI, venue="Neue Halle")
     assert _sequence(reg, now) == 1
-    events.update_event(session, event, now=now, starts_at=event.starts_at + timedelta(hours=1))
+    events.update_event(session, event, now=now, actor=CLI, starts_at=event.starts_at + timedelta(hours=1))
     assert _sequence(reg, now) == 2
-    events.update_event(session, event, now=now, capacity_on_site=50)  # not announced to attendees
+    events.update_event(session, event, now=now, actor=CLI, capacity_on_site=50)  # not announced to attendees
     assert _sequence(reg, now) == 2
     assert only_vevent(calendar.event_calendar(event, event_url=page_of))["SEQUENCE"] == 2
 
@@ -431,7 +432,7 @@ def test_mode_switch_raises_the_persons_sequence_but_not_the_public_one(session,
     vevent = only_vevent(calendar.invitation(reg, method="REQUEST", now=now, event_url=page_of))
     assert str(vevent["LOCATION"]) == "Online"
     assert only_vevent(calendar.event_calendar(event, event_url=page_of))["SEQUENCE"] == 0
-    events.update_event(session, event, now=now, venue="Neue Halle")
+    events.update_event(session, event, now=now, actor=CLI, venue="Neue Halle")
     assert _sequence(reg, now) == 2
 
 
@@ -707,7 +708,7 @@ def test_invitation_chain_request_update_switch_and_cancel_over_smtp(session, ma
     address = "erika@example.org"
     reg = registration.submit(session, event, _person_input(address), now=now, confirm_email=False).registration
     _deliver(session, now)
-    events.update_event(session, event, now=now, starts_at=event.starts_at + timedelta(hours=2))
+    events.update_event(session, event, now=now, actor=CLI, starts_at=event.starts_at + timedelta(hours=2))
     _deliver(session, now)
     registration.switch_mode(session, reg, now=now)
     _deliver(session, now)
@@ -739,7 +740,7 @@ def test_event_cancellation_sends_cancel_to_every_ticket_holder(session, make, s
     registration.submit(session, event, _person_input("a@example.org"), now=now, confirm_email=False)
     registration.submit(session, event, _person_input("b@example.org"), now=now, confirm_email=False)  # waits
     _deliver(session, now)
-    events.cancel_event(session, event, now=now, message="Die Halle ist gesperrt.")
+    events.cancel_event(session, event, now=now, actor=CLI, message="Die Halle ist gesperrt.")
     _deliver(session, now)
     a = _invitations(smtp_server, "a@example.org")
     assert [(method, v["SEQUENCE"]) for method, v in a] == [("REQUEST", 0), ("CANCEL", 2)]

@@ -15,6 +15,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.services import events
+from eventapp.services.audit import CLI
 from eventapp.services.errors import EventCancelled, ValidationError
 
 START = datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
@@ -52,7 +53,7 @@ def test_moving_the_start_keeps_the_duration_and_tells_confirmed_attendees(sessi
     make.registration(event, status=RegistrationStatus.CANCELLED)
 
     new_start = START + timedelta(days=7, hours=1)
-    events.update_event(session, event, now=now, starts_at=new_start)
+    events.update_event(session, event, now=now, actor=CLI, starts_at=new_start)
 
     assert event.starts_at == new_start
     assert event.ends_at == new_start + timedelta(hours=6)
@@ -73,7 +74,7 @@ def test_a_deadline_at_the_start_moves_with_the_start(session, now, make):
     other = make.event(starts_at=START, registration_closes_at=START - timedelta(days=2))
 
     for moved in (event, other):
-        events.update_event(session, moved, now=now, starts_at=START + timedelta(days=7))
+        events.update_event(session, moved, now=now, actor=CLI, starts_at=START + timedelta(days=7))
 
     assert event.registration_closes_at == START + timedelta(days=7)
     assert other.registration_closes_at == START - timedelta(days=2)
@@ -82,7 +83,7 @@ def test_a_deadline_at_the_start_moves_with_the_start(session, now, make):
 def test_a_new_venue_is_announced(session, make, now, event):
     make.registration(event)
 
-    events.update_event(session, event, now=now, venue="  Kulturzentrum   Berliner Platz ", address="Neheim")
+    events.update_event(session, event, now=now, actor=CLI, venue="  Kulturzentrum   Berliner Platz ", address="Neheim")
 
     assert event.venue == "Kulturzentrum Berliner Platz"
     assert event.address == "Neheim"
@@ -93,7 +94,7 @@ def test_a_new_venue_is_announced(session, make, now, event):
 def test_setting_the_same_values_changes_nothing(session, make, now, event):
     make.registration(event)
 
-    events.update_event(session, event, now=now, starts_at=event.starts_at, venue=event.venue)
+    events.update_event(session, event, now=now, actor=CLI, starts_at=event.starts_at, venue=event.venue)
 
     assert event.sequence == 0
     assert mails(session) == []
@@ -104,7 +105,7 @@ def test_end_before_start_is_refused_and_nothing_changes(session, make, now, eve
     old_end = event.ends_at
 
     with pytest.raises(ValidationError) as raised:
-        events.update_event(session, event, now=now, ends_at=START - timedelta(minutes=1))
+        events.update_event(session, event, now=now, actor=CLI, ends_at=START - timedelta(minutes=1))
 
     assert raised.value.fields == {"ends_at": "before_start"}
     assert event.ends_at == old_end
@@ -114,19 +115,19 @@ def test_end_before_start_is_refused_and_nothing_changes(session, make, now, eve
 
 def test_end_equal_to_start_is_refused(session, now, event):
     with pytest.raises(ValidationError):
-        events.update_event(session, event, now=now, starts_at=START, ends_at=START)
+        events.update_event(session, event, now=now, actor=CLI, starts_at=START, ends_at=START)
 
 
 def test_times_without_a_zone_are_refused(session, now, event):
     with pytest.raises(ValidationError) as raised:
-        events.update_event(session, event, now=now, starts_at=datetime(2027, 3, 18, 10, 0))
+        events.update_event(session, event, now=now, actor=CLI, starts_at=datetime(2027, 3, 18, 10, 0))
     assert raised.value.fields == {"starts_at": "invalid"}
 
 
 def test_a_cancelled_event_cannot_be_updated(session, now, make):
     cancelled = make.event(status=EventStatus.CANCELLED)
     with pytest.raises(EventCancelled):
-        events.update_event(session, cancelled, now=now, venue="Elsewhere")
+        events.update_event(session, cancelled, now=now, actor=CLI, venue="Elsewhere")
 
 
 def test_raising_the_capacity_promotes_the_queue_in_order(session, make, now, event):
@@ -136,7 +137,7 @@ def test_raising_the_capacity_promotes_the_queue_in_order(session, make, now, ev
     first = waiting(make, event, 1)
     third = waiting(make, event, 3)
 
-    events.update_event(session, event, now=now, capacity_on_site=4)
+    events.update_event(session, event, now=now, actor=CLI, capacity_on_site=4)
 
     assert event.capacity_on_site == 4
     assert first.status is RegistrationStatus.CONFIRMED
@@ -152,7 +153,7 @@ def test_unlimited_capacity_promotes_everyone_waiting(session, make, now, event)
     make.registration(event)
     queue = [waiting(make, event, minute) for minute in range(3)]
 
-    events.update_event(session, event, now=now, capacity_on_site=None)
+    events.update_event(session, event, now=now, actor=CLI, capacity_on_site=None)
 
     assert event.capacity_on_site is None
     assert all(r.status is RegistrationStatus.CONFIRMED for r in queue)
@@ -161,7 +162,7 @@ def test_unlimited_capacity_promotes_everyone_waiting(session, make, now, event)
 def test_lowering_the_capacity_takes_no_seat_away(session, make, now, event):
     holders = [make.registration(event), make.registration(event)]
 
-    events.update_event(session, event, now=now, capacity_on_site=1)
+    events.update_event(session, event, now=now, actor=CLI, capacity_on_site=1)
 
     assert event.capacity_on_site == 1
     assert all(r.status is RegistrationStatus.CONFIRMED for r in holders)
@@ -171,14 +172,14 @@ def test_lowering_the_capacity_takes_no_seat_away(session, make, now, event):
 @pytest.mark.parametrize("capacity", [-1, 1.5, "3", True])
 def test_capacity_must_be_a_whole_number(session, now, event, capacity):
     with pytest.raises(ValidationError) as raised:
-        events.update_event(session, event, now=now, capacity_online=capacity)
+        events.update_event(session, event, now=now, actor=CLI, capacity_online=capacity)
     assert raised.value.fields == {"capacity_online": "invalid"}
     assert event.capacity_online is None
 
 
 def test_overlong_venue_is_refused(session, now, event):
     with pytest.raises(ValidationError):
-        events.update_event(session, event, now=now, venue="x" * (events.MAX_VENUE + 1))
+        events.update_event(session, event, now=now, actor=CLI, venue="x" * (events.MAX_VENUE + 1))
 
 
 def test_create_event_checks_times(session, make, now):
@@ -186,6 +187,7 @@ def test_create_event_checks_times(session, make, now):
     with pytest.raises(ValidationError):
         events.create_event(
             session,
+            actor=CLI,
             now=now,
             organization=organization,
             slug="x",
@@ -209,7 +211,7 @@ def test_cancelling_ends_every_registration_and_tells_those_who_confirmed_their_
     unconfirmed_waiter = waiting(make, event, 2, email_confirmed_at=None, expires_at=now + timedelta(hours=3))
     earlier = make.registration(event, status=RegistrationStatus.CANCELLED, cancel_reason=CancelReason.CANCELLED)
 
-    events.cancel_event(session, event, now=now, message="  Leider fällt die Veranstaltung aus.  ")
+    events.cancel_event(session, event, now=now, actor=CLI, message="  Leider fällt die Veranstaltung aus.  ")
 
     assert event.status is EventStatus.CANCELLED
     assert event.sequence == 1
@@ -236,7 +238,7 @@ def test_cancelling_promotes_nobody(session, make, now, event):
         event, mode=Mode.ONLINE, waiting_for=Mode.ON_SITE, waiting_since=datetime(2026, 11, 20, tzinfo=UTC)
     )
 
-    events.cancel_event(session, event, now=now)
+    events.cancel_event(session, event, now=now, actor=CLI)
 
     assert holder.status is RegistrationStatus.CANCELLED
     assert cross_mode.status is RegistrationStatus.CANCELLED
@@ -245,13 +247,13 @@ def test_cancelling_promotes_nobody(session, make, now, event):
 
 
 def test_an_event_is_cancelled_only_once(session, now, event):
-    events.cancel_event(session, event, now=now)
+    events.cancel_event(session, event, now=now, actor=CLI)
     with pytest.raises(EventCancelled):
-        events.cancel_event(session, event, now=now)
+        events.cancel_event(session, event, now=now, actor=CLI)
     assert event.sequence == 1
 
 
 def test_overlong_cancel_message_is_refused(session, now, event):
     with pytest.raises(ValidationError):
-        events.cancel_event(session, event, now=now, message="x" * (events.MAX_CANCEL_MESSAGE + 1))
+        events.cancel_event(session, event, now=now, actor=CLI, message="x" * (events.MAX_CANCEL_MESSAGE + 1))
     assert event.status is EventStatus.PUBLISHED

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from eventapp.database import configure_engine
 from eventapp.models import CancelReason, Event, EventStatus, Mode, Person, Registration, RegistrationStatus
 from eventapp.services import events, registration, seats
+from eventapp.services.audit import CLI
 from eventapp.services.errors import NotFound
 from eventapp.services.submission import RegistrationInput
 
@@ -76,8 +77,9 @@ def test_submission_reads_the_event_once_and_needs_no_savepoint(session, make, n
     event_reads = [s for s in seen if s.startswith("SELECT") and "FROM EVENT " in s + " "]
     assert len(event_reads) == 1, event_reads
     assert not [s for s in seen if "SAVEPOINT" in s]
-    # lock, seat tally, questions, person upsert + lookup, registration, outbox mail
-    assert len(seen) <= 8, seen
+    # lock, seat tally, questions, person upsert + lookup, registration, its audit entry, outbox mail
+    assert len(seen) <= 9, seen
+    assert len([s for s in seen if s.startswith("INSERT INTO AUDIT_ENTRY")]) == 1
     assert session.scalar(select(func.count(Registration.id))) == 1
 
 
@@ -133,7 +135,7 @@ def test_cancel_and_cancel_event_end_a_registration_alike(session, make, now):
     own = registration.submit(session, event, data("a@example.org"), now=now, confirm_email=False).registration
     other = registration.submit(session, event, data("b@example.org"), now=now, confirm_email=False).registration
     registration.cancel(session, own, now=now)
-    events.cancel_event(session, event, now=now)
+    events.cancel_event(session, event, now=now, actor=CLI)
     fields = ("status", "cancelled_at", "expires_at", "waiting_for", "waiting_since")
     assert [getattr(own, name) for name in fields] == [getattr(other, name) for name in fields]
     assert (own.cancel_reason, other.cancel_reason) == (CancelReason.CANCELLED, CancelReason.EVENT_CANCELLED)

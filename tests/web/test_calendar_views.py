@@ -19,6 +19,7 @@ from flask import Flask
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, Mode, Person, Registration, RegistrationStatus, utcnow
 from eventapp.services import events
+from eventapp.services.audit import CLI
 from tests.helpers import DB, csrf_token, post_form, recorded_selects
 
 NOW = utcnow()
@@ -109,7 +110,7 @@ def test_if_none_match_gets_304_until_the_content_changes(client, data, programm
 
     with data() as (session, _make):
         event = session.query(Event).filter_by(uid=programme["konferenz"]).one()
-        events.update_event(session, event, now=utcnow(), venue="Neue Halle")
+        events.update_event(session, event, now=utcnow(), actor=CLI, venue="Neue Halle")
     changed = client.get("/calendar.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag

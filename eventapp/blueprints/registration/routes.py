@@ -32,6 +32,7 @@ from eventapp.keys import current_keyring
 from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
 from eventapp.services import catalog, registration, seats
+from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     DomainError,
     EventCancelled,
@@ -213,7 +214,9 @@ def confirm(token: str) -> Response | tuple[str, int] | str:
     if request.method == "GET":
         return render_template("registration/confirm.html", reg=reg, event=reg.event)
     try:
-        confirmed = commit_action(lambda: registration.confirm(db.session, reg, now=now), reraise=(LinkExpired,))
+        confirmed = commit_action(
+            lambda: registration.confirm(db.session, reg, now=now, actor=Actor.attendee(reg)), reraise=(LinkExpired,)
+        )
     except LinkExpired:
         return _expired_page(reg)
     if not confirmed:
@@ -233,7 +236,7 @@ def cancel(token: str) -> Response | str:
         return to_manage(reg)
     if request.method == "GET":
         return render_template("registration/cancel.html", reg=reg, event=reg.event)
-    if commit_action(lambda: registration.cancel(db.session, reg, now=utcnow())):
+    if commit_action(lambda: registration.cancel(db.session, reg, now=utcnow(), actor=Actor.attendee(reg))):
         flash(_("Your registration has been cancelled. We have sent you a confirmation by email."), "success")
     return to_manage(reg)
 
@@ -250,7 +253,7 @@ def switch(token: str) -> Response | str:
         mode, seat_free = target
         return render_template("registration/switch.html", reg=reg, event=reg.event, target=mode, seat_free=seat_free)
     old_mode = reg.mode
-    if not commit_action(lambda: registration.switch_mode(db.session, reg, now=now)):
+    if not commit_action(lambda: registration.switch_mode(db.session, reg, now=now, actor=Actor.attendee(reg))):
         return to_manage(reg)
     if reg.mode is not old_mode:
         if reg.status is RegistrationStatus.CONFIRMED:
@@ -278,7 +281,7 @@ def switch(token: str) -> Response | str:
 def stop_waiting(token: str) -> Response:
     """Leave the other mode's waiting list and keep the current seat."""
     reg = _registration(token)
-    if commit_action(lambda: registration.stop_waiting(db.session, reg, now=utcnow())):
+    if commit_action(lambda: registration.stop_waiting(db.session, reg, now=utcnow(), actor=Actor.attendee(reg))):
         flash(_("You are no longer on the waiting list. Your current seat stays yours."), "success")
     return to_manage(reg)
 
@@ -294,7 +297,7 @@ def reissue(token: str) -> Response | str:
         return to_manage(reg)
     if request.method == "GET":
         return render_template("registration/reissue.html", reg=reg, event=reg.event)
-    if commit_action(lambda: registration.reissue_ticket(db.session, reg, now=utcnow())):
+    if commit_action(lambda: registration.reissue_ticket(db.session, reg, now=utcnow(), actor=Actor.attendee(reg))):
         flash(_("Here is your new ticket. The previous one no longer works; we have also sent it by email."), "success")
     return to_manage(reg)
 

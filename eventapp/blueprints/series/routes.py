@@ -31,6 +31,7 @@ from eventapp.extensions import db, limiter
 from eventapp.models import Event, Series, SeriesRegistration, SeriesRegistrationStatus, utcnow
 from eventapp.services import catalog
 from eventapp.services import series as series_service
+from eventapp.services.audit import Actor
 from eventapp.services.errors import LinkExpired, NotFound, RegistrationClosed
 
 bp = Blueprint("series", __name__)
@@ -157,7 +158,8 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
         return render_template("series/confirm.html", sreg=found, series=found.series)
     try:
         confirmed = commit_action(
-            lambda: series_service.confirm_series(db.session, found, now=utcnow()), reraise=(LinkExpired,)
+            lambda: series_service.confirm_series(db.session, found, now=utcnow(), actor=Actor.attendee(found)),
+            reraise=(LinkExpired,),
         )
     except LinkExpired:
         return render_template("series/expired.html", sreg=found, series=found.series), 410
@@ -184,7 +186,9 @@ def decline(token: str, event_slug: str) -> Response | str:
         return to_manage(found)
     if request.method == "GET":
         return render_template("series/decline.html", sreg=found, series=found.series, event=event, entry=entry)
-    if commit_action(lambda: series_service.decline_date(db.session, found, event, now=utcnow())):
+    if commit_action(
+        lambda: series_service.decline_date(db.session, found, event, now=utcnow(), actor=Actor.attendee(found))
+    ):
         flash(_("Done: you will not take part on this date. Your other dates stay as they are."), "success")
     return to_manage(found)
 
@@ -197,7 +201,9 @@ def cancel(token: str) -> Response | str:
         return to_manage(found)
     if request.method == "GET":
         return render_template("series/cancel.html", sreg=found, series=found.series)
-    if commit_action(lambda: series_service.cancel_series(db.session, found, now=utcnow())):
+    if commit_action(
+        lambda: series_service.cancel_series(db.session, found, now=utcnow(), actor=Actor.attendee(found))
+    ):
         flash(
             _("You have left the series. Your upcoming dates are cancelled; we are confirming each by email."),
             "success",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from eventapp.models import BERLIN, AgendaItem, Event, EventStatus, Organization, Question, Series
 from eventapp.services import events as event_service
+from eventapp.services.audit import Actor
 from eventapp.services.demo.days import THURSDAY, is_day_off, weekday_on_or_after
 from eventapp.services.demo.programme import (
     ORGANIZATIONS,
@@ -34,6 +35,9 @@ from eventapp.services.demo.programme import (
     pausenhof_spec,
 )
 from eventapp.services.demo.specs import EventSpec
+
+#: Who the audit trail names for what ``demo-data`` creates.
+DEMO = Actor.system("demo-data")
 
 
 @dataclass
@@ -145,7 +149,7 @@ def _create(
         "status": EventStatus.PUBLISHED,
         **_window(spec, starts_at, now),
     }
-    event = event_service.create_event(session, now=now, **fields)
+    event = event_service.create_event(session, now=now, actor=DEMO, **fields)
     for position, item in enumerate(spec.agenda, start=1):
         event.agenda_items.append(
             AgendaItem(

@@ -17,7 +17,8 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
-from eventapp.services import registration
+from eventapp.services import audit, registration
+from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     InvalidState,
     NotFound,
@@ -77,7 +78,12 @@ def date_overview(
 
 
 def decline_date(
-    session: Session, series_registration: SeriesRegistration, event: Event, *, now: datetime
+    session: Session,
+    series_registration: SeriesRegistration,
+    event: Event,
+    *,
+    now: datetime,
+    actor: Actor | None = None,
 ) -> Registration:
     """ "Diesmal nicht": cancel this one date with reason ``declined`` (its seat goes to that
     date's queue, the person gets a CANCEL for this date only); the series never re-creates it.
@@ -91,10 +97,11 @@ def decline_date(
         raise InvalidState()
     if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
         raise InvalidState()
+    actor = actor or Actor.attendee(series_registration)
     regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
     active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
     if active is not None:
-        return registration.cancel(session, active, now=now, reason=CancelReason.DECLINED)
+        return registration.cancel(session, active, now=now, reason=CancelReason.DECLINED, actor=actor)
     declined = next((reg for reg in regs if reg.cancel_reason is CancelReason.DECLINED), None)
     if declined is not None:
         return declined
@@ -112,10 +119,13 @@ def decline_date(
     marker.copy_personal_from(series_registration)
     session.add(marker)
     session.flush()
+    audit.record(session, actor, "registration.declined", marker, now=now, detail={"reason": "declined"})
     return marker
 
 
-def cancel_series(session: Session, series_registration: SeriesRegistration, *, now: datetime) -> SeriesRegistration:
+def cancel_series(
+    session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor | None = None
+) -> SeriesRegistration:
     """Leave the whole series: no more dates are created, and the person's registrations for
     the upcoming dates are cancelled (each with its cancellation mail and calendar CANCEL)."""
     if series_registration.status in (SeriesRegistrationStatus.CANCELLED, SeriesRegistrationStatus.EXPIRED):
@@ -125,6 +135,8 @@ def cancel_series(session: Session, series_registration: SeriesRegistration, *, 
     series_registration.cancelled_at = now
     series_registration.expires_at = None
     session.flush()
+    actor = actor or Actor.attendee(series_registration)
+    audit.record(session, actor, "series_registration.cancelled", series_registration, now=now)
     if not was_active:
         return series_registration
     dates = upcoming_dates(session, series_registration.series, now=now)
@@ -132,5 +144,5 @@ def cancel_series(session: Session, series_registration: SeriesRegistration, *, 
     for event in dates:
         for reg in by_event.get(event.id, []):
             if reg.status in ACTIVE_STATUSES:
-                registration.cancel(session, reg, now=now, reason=CancelReason.CANCELLED)
+                registration.cancel(session, reg, now=now, reason=CancelReason.CANCELLED, actor=actor)
     return series_registration

@@ -18,7 +18,8 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
-from eventapp.services import outbox, registration
+from eventapp.services import audit, outbox, registration
+from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     InvalidState,
     LinkExpired,
@@ -88,6 +89,7 @@ def submit_series(
     confirm_email: bool = True,
     consent_version: str = "",
     resend_interval: timedelta = timedelta(minutes=5),
+    actor: Actor | None = None,
 ) -> SeriesOutcome:
     """Register a person for a whole series; one confirmation mail covers every date.
 
@@ -141,14 +143,18 @@ def submit_series(
         if existing is None:
             raise
         return SeriesOutcome(existing, created=False)
+    actor = actor or Actor.attendee(series_registration)
+    audit.record(session, actor, "series_registration.submitted", series_registration, now=now)
     if confirm_email:
         _mail(session, series_registration, "series_confirm_email", now=now)
     else:
-        activate(session, series_registration, now=now)
+        activate(session, series_registration, now=now, actor=actor)
     return SeriesOutcome(series_registration, created=True)
 
 
-def confirm_series(session: Session, series_registration: SeriesRegistration, *, now: datetime) -> SeriesRegistration:
+def confirm_series(
+    session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor | None = None
+) -> SeriesRegistration:
     """Confirm the email address (the button behind the confirmation link).
 
     Refused after 24 hours (LinkExpired) and for a cancelled series registration
@@ -160,18 +166,22 @@ def confirm_series(session: Session, series_registration: SeriesRegistration, *,
         raise InvalidState()
     if series_registration.status is SeriesRegistrationStatus.EXPIRED or _overdue(series_registration, now):
         raise LinkExpired()
-    return activate(session, series_registration, now=now)
+    return activate(session, series_registration, now=now, actor=actor)
 
 
-def activate(session: Session, series_registration: SeriesRegistration, *, now: datetime) -> SeriesRegistration:
+def activate(
+    session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor | None = None
+) -> SeriesRegistration:
     """Mark the email confirmed, send the overview and register for every upcoming date."""
+    actor = actor or Actor.attendee(series_registration)
     series_registration.status = SeriesRegistrationStatus.ACTIVE
     series_registration.email_confirmed_at = now
     series_registration.expires_at = None
     if series_registration.person.verified_at is None:
         series_registration.person.verified_at = now
     session.flush()
+    audit.record(session, actor, "series_registration.confirmed", series_registration, now=now)
     # The overview goes first; each date's ticket (or waiting-list) mail follows from the registration service.
     _mail(session, series_registration, "series_confirmed", now=now)
-    sync_person(session, series_registration, now=now)
+    sync_person(session, series_registration, now=now, actor=actor)
     return series_registration

@@ -18,7 +18,8 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
-from eventapp.services import registration
+from eventapp.services import audit, registration
+from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     DomainError,
 )
@@ -43,8 +44,12 @@ def _blocks_creation(found: Registration, series_registration: SeriesRegistratio
     return False
 
 
-def sync_person(session: Session, series_registration: SeriesRegistration, *, now: datetime) -> list[Registration]:
+def sync_person(
+    session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor = audit.SYSTEM
+) -> list[Registration]:
     """Create the person's registration for each upcoming date that lacks one (DESIGN §3).
+
+    ``actor`` is the person when their confirmation starts it, else the system (the worker).
 
     Dates that do not take registrations (not open yet, closed, a mode not offered)
     are skipped and picked up by a later sync; the registration service decides seat
@@ -93,6 +98,7 @@ def sync_person(session: Session, series_registration: SeriesRegistration, *, no
                     confirm_email=False,
                     consent_version=series_registration.privacy_consent_version,
                     series_registration_id=series_registration.id,
+                    actor=actor,
                 )
         except DomainError:
             continue  # this date does not take registrations now (or not these answers)
@@ -142,5 +148,6 @@ def expire_series_registrations(session: Session, *, now: datetime) -> int:
     ).all()
     for series_registration in overdue:
         series_registration.status = SeriesRegistrationStatus.EXPIRED
+        audit.record(session, audit.SYSTEM, "series_registration.expired", series_registration, now=now)
     session.flush()
     return len(overdue)
