@@ -24,6 +24,7 @@ from eventapp.models import (
     ACTIVE_STATUSES,
     CancelReason,
     Event,
+    Mode,
     Person,
     Registration,
     RegistrationStatus,
@@ -259,13 +260,25 @@ def cancel(
 
 
 def switch_mode(
-    session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None
+    session: Session,
+    registration: Registration,
+    *,
+    now: datetime,
+    actor: Actor | None = None,
+    target: Mode | None = None,
 ) -> Registration:
-    """Change to the other mode of a hybrid event: move if it has room, else wait for it."""
+    """Change to the other mode of a hybrid event: move if it has room, else wait for it.
+
+    ``target`` is the mode the person asked for (the switch form sends it): a repeated
+    or concurrent request for a mode the registration already has, or already waits
+    for, changes nothing — without it, two clicks would toggle back and forth.
+    """
     event = seats.prepare_event(session, registration.event, now=now)
     session.refresh(registration)
     if not registration.holds_seat:
         raise InvalidState()
+    if target is not None and (registration.mode is target or registration.waiting_for is target):
+        return registration
     seats.check_open(event, now=now)
     target = registration.mode.other
     if not event.offers(target):
@@ -318,12 +331,36 @@ def stop_waiting(
     return registration
 
 
+def lock_registration(session: Session, registration: Registration) -> Registration:
+    """The registration's fresh row, locked until the transaction ends (``FOR UPDATE`` on
+    PostgreSQL; SQLite transactions are serialised by BEGIN IMMEDIATE anyway)."""
+    return session.execute(
+        select(Registration)
+        .where(Registration.id == registration.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def reissue_ticket(
-    session: Session, registration: Registration, *, now: datetime, actor: Actor | None = None
+    session: Session,
+    registration: Registration,
+    *,
+    now: datetime,
+    actor: Actor | None = None,
+    serial: int | None = None,
 ) -> Registration:
-    """Give a new QR ticket; the old one (lower serial) is revoked."""
+    """Give a new QR ticket; the old one (lower serial) is revoked.
+
+    ``serial`` is the ticket the person saw (the form sends it): once that ticket has
+    been replaced, a repeated or concurrent request changes nothing — so twenty quick
+    clicks give one new ticket and one mail. The row is locked, so no raise is lost.
+    """
+    registration = lock_registration(session, registration)
     if registration.status is not RegistrationStatus.CONFIRMED:
         raise InvalidState()
+    if serial is not None and registration.ticket_serial != serial:
+        return registration
     registration.ticket_serial += 1
     session.flush()
     detail = {"serial": registration.ticket_serial}

@@ -567,7 +567,7 @@ def test_switch_moves_over_when_a_seat_is_free(client, data, app):
     )
     assert status_of(data, token).mode is Mode.ON_SITE
 
-    response = post_form(client, f"/r/{token}/switch")
+    response = post_form(client, f"/r/{token}/switch", {"mode": "online"})
     assert response.status_code == 303
     registration = status_of(data, token)
     assert (registration.mode, registration.waiting_for) == (Mode.ONLINE, None)
@@ -581,7 +581,7 @@ def test_switch_to_a_full_mode_waits_and_waiting_can_stop(client, data, app):
         token = make.registration(event, mode=Mode.ON_SITE, ticket_id="t-switch-2", ticket_serial=1).manage_token
     page = text(client.get(f"/r/{token}/switch?lang=en"))
     assert "fully booked" in page
-    post_form(client, f"/r/{token}/switch")
+    post_form(client, f"/r/{token}/switch", {"mode": "online"})
     registration = status_of(data, token)
     assert (registration.mode, registration.waiting_for) == (Mode.ON_SITE, Mode.ONLINE)
 
@@ -653,7 +653,7 @@ def test_a_new_ticket_revokes_the_old_one(client, data):
     page = text(client.get(f"/r/{token}/reissue?lang=en"))
     assert "Get a new ticket?" in page
     assert status_of(data, token).ticket_serial == 1  # opening the page changes nothing
-    response = post_form(client, f"/r/{token}/reissue", token_from=f"/r/{token}/reissue")
+    response = post_form(client, f"/r/{token}/reissue", {"serial": "1"}, token_from=f"/r/{token}/reissue")
     assert response.status_code == 303
     assert status_of(data, token).ticket_serial == 2
     assert client.get(f"/r/{token}/ticket.svg").data != old_qr
@@ -668,5 +668,5 @@ def test_no_new_ticket_without_a_confirmed_registration(client, data):
         ).manage_token
     assert f"/r/{token}/reissue" not in text(client.get(f"/r/{token}"))
     assert client.get(f"/r/{token}/reissue").status_code == 303
-    post_form(client, f"/r/{token}/reissue", token_from=f"/r/{token}")
+    post_form(client, f"/r/{token}/reissue", {"serial": "0"}, token_from=f"/r/{token}")
     assert status_of(data, token).ticket_serial == 0

@@ -252,9 +252,16 @@ def switch(token: str) -> Response | str:
     if request.method == "GET":
         mode, seat_free = target
         return render_template("registration/switch.html", reg=reg, event=reg.event, target=mode, seat_free=seat_free)
-    old_mode = reg.mode
-    if not commit_action(lambda: registration.switch_mode(db.session, reg, now=now, actor=Actor.attendee(reg))):
-        return to_manage(reg)
+    try:
+        wanted = Mode(request.form.get("mode", ""))
+    except ValueError:
+        return to_manage(reg)  # a form without the target mode (an old page): do nothing
+    old_mode, before = reg.mode, (reg.mode, reg.waiting_for)
+    switched = commit_action(
+        lambda: registration.switch_mode(db.session, reg, now=now, actor=Actor.attendee(reg), target=wanted)
+    )
+    if not switched or (reg.mode, reg.waiting_for) == before:
+        return to_manage(reg)  # a repeated click: it already has (or waits for) that mode
     if reg.mode is not old_mode:
         if reg.status is RegistrationStatus.CONFIRMED:
             flash(
@@ -297,7 +304,13 @@ def reissue(token: str) -> Response | str:
         return to_manage(reg)
     if request.method == "GET":
         return render_template("registration/reissue.html", reg=reg, event=reg.event)
-    if commit_action(lambda: registration.reissue_ticket(db.session, reg, now=utcnow(), actor=Actor.attendee(reg))):
+    seen = request.form.get("serial", type=int)
+    if seen is None:
+        return to_manage(reg)  # a form without the serial (an old page): do nothing
+    reissued = commit_action(
+        lambda: registration.reissue_ticket(db.session, reg, now=utcnow(), actor=Actor.attendee(reg), serial=seen)
+    )
+    if reissued and reg.ticket_serial > seen:
         flash(_("Here is your new ticket. The previous one no longer works; we have also sent it by email."), "success")
     return to_manage(reg)
 
