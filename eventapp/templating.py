@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from eventapp import labels
 from eventapp.models import Event, Person, Registration, RegistrationStatus, Series
 from eventapp.services import calendar
+from eventapp.services.series import date_topic
 from eventapp.urls import event_url, external_url
 
 # --- dates ------------------------------------------------------------------------
@@ -257,6 +258,7 @@ def init_app(app: Flask) -> None:
         state_label=labels.state_label,
         series_state_label=labels.series_state_label,
         series_state_badge=labels.series_state_badge,
+        date_topic=date_topic,
     )
     app.jinja_env.filters.update(
         date=format_date,

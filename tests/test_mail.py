@@ -12,7 +12,7 @@ import pytest
 
 from eventapp import mail
 from eventapp.keys import current_keyring
-from eventapp.models import CancelReason, Mode, OutboxMessage, OutboxStatus, RegistrationStatus
+from eventapp.models import CancelReason, EventAttendance, Mode, OutboxMessage, OutboxStatus, RegistrationStatus
 from eventapp.services import outbox
 from eventapp.services.tickets import new_ticket_id, qr_png, ticket_token
 
@@ -176,6 +176,31 @@ def test_ticket_mail_carries_qr_and_invitation(session, registration_for, event,
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["UID"]) == event.uid
     assert registration.person.email in str(vevent["ATTENDEE"])
+
+
+def test_an_online_ticket_has_no_qr_and_only_a_hybrid_event_offers_a_mode_switch(session, make, smtp_server, now):
+    """Regression (issue 6 part 2 §4): online registrations got a QR code "to keep safe" (there is
+    no door: DESIGN §5 attaches it to on-site seats only), and every ticket mail offered a mode switch."""
+    online_only = make.event(
+        title="Pausenhof", slug="pausenhof-1", attendance=EventAttendance.ONLINE, capacity_on_site=None
+    )
+    online = make.registration(
+        online_only, mode=Mode.ONLINE, ticket_id=new_ticket_id(), ticket_serial=1, email_confirmed_at=now, **CONFIRMED
+    )
+    hybrid = make.event(title="Konferenz", slug="konferenz-h", attendance=EventAttendance.HYBRID)
+    on_site = make.registration(
+        hybrid, mode=Mode.ON_SITE, ticket_id=new_ticket_id(), ticket_serial=1, email_confirmed_at=now, **CONFIRMED
+    )
+    send(session, online, "ticket", now, reason="confirmed")
+    send(session, on_site, "ticket", now, reason="confirmed")
+    mail.deliver_outbox(session, now=now)
+    online_mail, on_site_mail = smtp_server.messages
+    assert parts(online_mail, "image/png") == []
+    assert [p.get_param("method") for p in parts(online_mail, "text/calendar")] == ["REQUEST"]
+    for body in (text_of(online_mail), html_of(online_mail)):
+        assert "QR" not in body and "wechseln" not in body and "switch" not in body
+    assert len(parts(on_site_mail, "image/png")) == 1
+    assert "QR" in text_of(on_site_mail) and "Teilnahmeart wechseln" in text_of(on_site_mail)
 
 
 def test_cancellation_carries_cancel_ics_and_no_qr(session, registration_for, event, smtp_server, now):

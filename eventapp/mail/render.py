@@ -10,10 +10,13 @@ DESIGN §5::
         text/plain
         text/html
         text/calendar; method=REQUEST (or CANCEL); charset=utf-8
-      image/png      ticket.png        (ticket mails only)
+      image/png      ticket.png        (ticket mails for an on-site seat only)
       application/ics  invite.ics      (cancel.ics for cancellations)
 
-Other mails are a plain ``multipart/alternative`` of text and HTML.
+The one mail of a confirmed series registration attaches the person's confirmed
+dates as ``series.ics`` (``text/calendar; method=PUBLISH``, several UIDs, to
+import at once; README "Series in calendars"). Other mails are a plain
+``multipart/alternative`` of text and HTML.
 
 Everything a template needs is in the context built here (from the session and the
 clock the caller hands in) or registered app-wide by :mod:`eventapp.templating`.
@@ -37,13 +40,14 @@ from eventapp.keys import current_keyring
 from eventapp.models import (
     CancelReason,
     Event,
+    Mode,
     OutboxMessage,
     Person,
     Registration,
     RegistrationStatus,
     SeriesRegistration,
 )
-from eventapp.services.calendar import invitation
+from eventapp.services.calendar import invitation, published_dates, webcal
 from eventapp.services.series import date_overview
 from eventapp.services.tickets import qr_png, ticket_token
 from eventapp.templating import event_when
@@ -53,8 +57,10 @@ from eventapp.urls import event_url, external_url
 INVITATION_KINDS = frozenset({"ticket", "event_updated"})
 #: Kinds whose mail carries ``METHOD:CANCEL`` when the person had a ticket.
 CANCELLATION_KINDS = frozenset({"cancelled", "event_cancelled"})
-#: Kinds that attach the QR ticket (with a confirmed registration).
+#: Kinds that attach the QR ticket (with a confirmed on-site seat; online there is no door).
 QR_KINDS = frozenset({"ticket"})
+#: Kinds that attach the person's confirmed series dates as one METHOD:PUBLISH file.
+SERIES_CALENDAR_KINDS = frozenset({"series_confirmed"})
 
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -74,6 +80,9 @@ class Links:
     event: str | None = None
     series_manage: str | None = None
     series_confirm: str | None = None
+    #: The person's own calendar feed (https and webcal://), for series mails.
+    personal_feed: str | None = None
+    personal_webcal: str | None = None
 
 
 def _links(registration: Registration | None, event: Event | None, series: SeriesRegistration | None) -> Links:
@@ -92,6 +101,8 @@ def _links(registration: Registration | None, event: Event | None, series: Serie
             series_manage=external_url("series.manage", token=series.manage_token),
             series_confirm=external_url("series.confirm", token=series.manage_token),
         )
+        values["personal_feed"] = external_url("calendar.personal_feed", token=series.person.feed_token)
+        values["personal_webcal"] = webcal(values["personal_feed"])
     return Links(**values)  # type: ignore[arg-type]
 
 
@@ -194,6 +205,13 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     registration, event, series_registration = data.registration, data.event, data.series_registration
     method = invitation_method(message, registration)
     locale = _locale(message)
+    series_dates = date_overview(session, series_registration, now=now) if series_registration else []
+    # The person's confirmed upcoming dates, for the series mail's one calendar file.
+    published = (
+        [e.registration for e in series_dates if e.state == "confirmed" and e.registration and e.event.starts_at > now]
+        if message.kind in SERIES_CALENDAR_KINDS
+        else []
+    )
 
     with force_locale(locale):
         values: dict[str, Any] = {
@@ -204,12 +222,13 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
             "event": event,
             "person": data.person,
             "series_registration": series_registration,
-            "series_dates": date_overview(session, series_registration, now=now) if series_registration else [],
+            "series_dates": series_dates,
+            "series_calendar": bool(published),
             "context": dict(message.context or {}),
             "links": _links(registration, event, series_registration),
             "when": event_when(event.starts_at, event.ends_at) if event is not None else "",
             "invitation": method,
-            "has_qr": method == "REQUEST" and message.kind in QR_KINDS,
+            "has_qr": method == "REQUEST" and message.kind in QR_KINDS and registration.mode is Mode.ON_SITE,
             "had_ticket": _had_ticket(message, registration),
             "CancelReason": CancelReason,
             "RegistrationStatus": RegistrationStatus,
@@ -228,6 +247,16 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     if method is not None:
         assert registration is not None
         _add_invitation(email, registration, method=method, now=now, with_qr=values["has_qr"])
+    if published:
+        assert series_registration is not None
+        ics = published_dates(published, now=now, event_url=event_url, name=series_registration.series.title)
+        email.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="series.ics",
+            params={"method": "PUBLISH", "charset": "utf-8", "name": "series.ics"},
+        )
     for part in email.iter_parts():
         _drop_inner_mime_version(part)
     # Last: the email package moves Content-* headers into sub-parts when it nests them.

@@ -104,12 +104,14 @@ def submit(
     resend_interval: timedelta = timedelta(minutes=5),
     series_registration_id: int | None = None,
     actor: Actor | None = None,
+    notify: bool = True,
 ) -> SubmitOutcome:
     """Register a person; the seat is decided here (DESIGN §3).
 
     Registering again with an active registration re-sends its link (at most once
     per ``resend_interval``) and otherwise changes nothing, so callers can answer
-    both cases identically.
+    both cases identically. ``notify=False`` queues no mail for a new registration:
+    a series registration tells the person about all its dates in one mail.
     """
     event, tally = seats.prepare(session, event, now=now)
     clean = clean_input(data, modes=event.modes, questions=event.questions)
@@ -174,6 +176,8 @@ def submit(
             **({"waiting_for": waiting_for.value} if waiting_for else {}),
         },
     )
+    if not notify:
+        return SubmitOutcome(registration, created=True)
     if not email_confirmed:
         outbox.mail_registrant(
             session, registration, "confirm_email", now=now, waitlisted=status is RegistrationStatus.WAITLISTED

@@ -7,7 +7,7 @@ from typing import Any
 
 import icalendar
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventapp.mail import deliver_outbox
 from eventapp.models import (
@@ -20,7 +20,7 @@ from eventapp.models import (
     RegistrationStatus,
     SeriesRegistrationStatus,
 )
-from eventapp.services import registration, series
+from eventapp.services import calendar, registration, series
 from eventapp.services.errors import (
     InvalidState,
     LinkExpired,
@@ -114,9 +114,9 @@ def test_confirmation_registers_for_every_upcoming_published_date(session, pause
         assert reg.series_registration_id == found.id
         assert reg.mode is Mode.ONLINE
         assert reg.ticket_id
+    # One mail covers every date (issue 6 part 2 §4): no ticket mail per date.
     kinds = [m.kind for m in mails(session)]
-    assert kinds == ["series_confirm_email", "series_confirmed", "ticket", "ticket", "ticket"]
-    assert {m.context["reason"] for m in mails(session, "ticket")} == {"confirmed"}
+    assert kinds == ["series_confirm_email", "series_confirmed"]
 
 
 def test_a_full_date_puts_the_series_registrant_on_that_dates_waiting_list(session, make, pausenhof, now):
@@ -127,7 +127,9 @@ def test_a_full_date_puts_the_series_registrant_on_that_dates_waiting_list(sessi
     regs = registrations_of(session, found)
     assert regs[full.slug].status is RegistrationStatus.WAITLISTED
     assert regs[full.slug].email_confirmed_at == now
-    assert [m.kind for m in mails(session) if m.registration_id == regs[full.slug].id] == ["waitlisted"]
+    # The series mail tells the state of every date; the date sends nothing of its own.
+    assert [m.kind for m in mails(session) if m.registration_id == regs[full.slug].id] == []
+    assert [m.kind for m in mails(session)] == ["series_confirm_email", "series_confirmed"]
 
 
 def test_confirming_twice_changes_nothing(session, pausenhof, now):
@@ -292,6 +294,99 @@ def test_declining_is_refused_for_past_dates_and_other_series(session, make, pau
         series.date_of_series(session, found, stranger.slug)
 
 
+# --- joining a declined date again -------------------------------------------------------------------
+
+
+def test_a_declined_date_can_be_joined_again_with_a_ticket_and_a_fresh_invitation(session, pausenhof, now):
+    date = series.upcoming_dates(session, pausenhof, now=now)[0]
+    found = confirmed_series(session, pausenhof, now)
+    declined = series.decline_date(session, found, date, now=now)
+    entry = next(e for e in series.date_overview(session, found, now=now) if e.event.id == date.id)
+    assert entry.state == "declined" and entry.can_rejoin and not entry.can_decline
+    cancel_sequence = calendar.personal_sequence(declined) + 1  # what the CANCEL mail carried
+    before = len(mails(session))
+
+    joined = series.rejoin_date(session, found, date, now=now + timedelta(minutes=5))
+    assert joined is not None and joined.id != declined.id
+    assert joined.status is RegistrationStatus.CONFIRMED and joined.ticket_id
+    assert joined.series_registration_id == found.id
+    assert declined.status is RegistrationStatus.CANCELLED  # the history stays
+    assert [(m.kind, m.registration_id) for m in mails(session)[before:]] == [("ticket", joined.id)]
+    # The new invitation must outrank the CANCEL clients hold, or they drop it as outdated.
+    assert calendar.personal_sequence(joined) > cancel_sequence
+    entry = next(e for e in series.date_overview(session, found, now=now) if e.event.id == date.id)
+    assert entry.state == "confirmed" and entry.can_decline and not entry.can_rejoin
+    # Joining again changes nothing; the sync leaves the date alone.
+    assert series.rejoin_date(session, found, date, now=now) is joined
+    assert series.sync_series_registrations(session, pausenhof, now=now) == []
+    assert len(mails(session)) == before + 1
+
+
+def test_a_date_cancelled_on_its_own_page_can_be_joined_again(session, pausenhof, now):
+    date = series.upcoming_dates(session, pausenhof, now=now)[0]
+    found = confirmed_series(session, pausenhof, now)
+    registration.cancel(session, registrations_of(session, found)[date.slug], now=now)
+    joined = series.rejoin_date(session, found, date, now=now)
+    assert joined is not None and joined.status is RegistrationStatus.CONFIRMED
+
+
+def test_joining_a_full_date_again_follows_the_seat_rules(session, make, pausenhof, now):
+    date = series.upcoming_dates(session, pausenhof, now=now)[0]
+    found = confirmed_series(session, pausenhof, now)
+    series.decline_date(session, found, date, now=now)
+    make.registration(date, mode=Mode.ONLINE)
+    make.registration(date, mode=Mode.ONLINE)  # capacity 2: both seats gone meanwhile
+    before = len(mails(session))
+    joined = series.rejoin_date(session, found, date, now=now)
+    assert joined is not None and joined.status is RegistrationStatus.WAITLISTED and joined.ticket_id is None
+    assert [m.kind for m in mails(session)[before:]] == ["waitlisted"]
+    held = session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == date.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+    )
+    assert held == 2  # never above the capacity
+
+
+def test_joining_a_date_that_is_not_open_yet_again_lets_the_series_register_it_later(session, make, pausenhof, now):
+    later = make.event(
+        series=pausenhof, organization=pausenhof.organization, slug="pausenhof-later",
+        attendance=EventAttendance.ONLINE, starts_at=now + timedelta(days=63),
+        registration_opens_at=now + timedelta(days=30),
+    )  # fmt: skip
+    found = confirmed_series(session, pausenhof, now)
+    series.decline_date(session, found, later, now=now)
+    assert series.rejoin_date(session, found, later, now=now) is None
+    assert later.slug not in registrations_of(session, found)  # the remembered decline is gone
+    created = series.sync_series_registrations(session, pausenhof, now=now + timedelta(days=31))
+    assert [reg.event_id for reg in created] == [later.id]
+
+
+def test_joining_again_is_refused_for_past_dates_other_series_and_a_left_series(session, make, pausenhof, now):
+    found = confirmed_series(session, pausenhof, now)
+    past = series.series_dates(session, pausenhof)[0]
+    with pytest.raises(InvalidState):
+        series.rejoin_date(session, found, past, now=now)
+    with pytest.raises(NotFound):
+        series.rejoin_date(session, found, make.event(starts_at=now + timedelta(days=3)), now=now)
+    date = series.upcoming_dates(session, pausenhof, now=now)[0]
+    series.decline_date(session, found, date, now=now)
+    series.cancel_series(session, found, now=now)
+    with pytest.raises(InvalidState):
+        series.rejoin_date(session, found, date, now=now)
+    entry = next(e for e in series.date_overview(session, found, now=now) if e.event.id == date.id)
+    assert not entry.can_rejoin
+
+
+def test_date_topic_is_the_title_without_the_series_name(make):
+    found = make.series(slug="ph", title="Pausenhof")
+    assert series.date_topic(make.event(series=found, title="Pausenhof: Digitale Behördengänge")) == (
+        "Digitale Behördengänge"
+    )
+    assert series.date_topic(make.event(series=found, title="Pausenhof")) == ""
+    assert series.date_topic(make.event(series=found, title="Sommerfest")) == "Sommerfest"
+
+
 # --- dates added later ------------------------------------------------------------------------------
 
 
@@ -382,16 +477,22 @@ def _deliver(session, now):
     assert report.failed == []
 
 
-def _calendar_parts(message) -> list[tuple[str, icalendar.Event]]:
+def _calendar_parts(message) -> list[tuple[str, list[icalendar.Event]]]:
     found = []
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            (vevent,) = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
-            found.append((part.get_param("method"), vevent))
+            calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            found.append((part.get_param("method"), calendar.walk("VEVENT")))
     return found
 
 
-def test_series_mails_confirm_overview_tickets_and_a_cancel_for_one_declined_date(session, pausenhof, smtp_server, now):
+def test_a_series_registration_sends_one_mail_with_all_dates_to_import_or_subscribe(
+    session, make, pausenhof, smtp_server, now
+):
+    """Regression (issue 6 part 2 §4): confirming sent a summary plus one ticket mail per date."""
+    dates = series.upcoming_dates(session, pausenhof, now=now)
+    make.registration(dates[2], mode=Mode.ONLINE)
+    make.registration(dates[2], mode=Mode.ONLINE)  # the last date is full: a waiting-list place
     found = series.submit_series(session, pausenhof, data(), now=now).series_registration
     _deliver(session, now)
     (confirm,) = smtp_server.messages
@@ -402,23 +503,51 @@ def test_series_mails_confirm_overview_tickets_and_a_cancel_for_one_declined_dat
 
     series.confirm_series(session, found, now=now)
     _deliver(session, now)
-    overview, *tickets = smtp_server.messages[1:]
+    (overview,) = smtp_server.messages[1:]  # ONE mail for the whole series
     text = overview.get_body(preferencelist=("plain",)).get_content()
     assert f"http://localhost/s/{found.manage_token}" in text
-    assert text.count("Bestätigt") >= 3 or text.count("Confirmed") >= 3, text
-    assert _calendar_parts(overview) == []
-    dates = series.upcoming_dates(session, pausenhof, now=now)
-    invited = [vevent for message in tickets for _method, vevent in _calendar_parts(message)]
-    assert sorted(str(v["UID"]) for v in invited) == sorted(d.uid for d in dates)  # one UID per date, no RRULE
-    assert all("RRULE" not in v for v in invited)
+    assert f"webcal://localhost/calendar/{found.person.feed_token}.ics" in text
+    assert text.count("Bestätigt") == 2 and "Warteliste" in text, text
+    # Pausenhof is online only: no QR to keep safe, no mode switch offered.
+    assert "QR" not in text and "Teilnahmeart" not in text and "wechseln" not in text and "switch" not in text
+    assert not [part for part in overview.walk() if part.get_content_type() == "image/png"]
+    # The confirmed dates travel as one METHOD:PUBLISH file: one VEVENT and UID per date, no RRULE,
+    # no ATTENDEE (RFC 5546 PUBLISH), the SEQUENCE later per-date mails build on.
+    ((method, vevents),) = _calendar_parts(overview)
+    assert method == "PUBLISH"
+    (attachment,) = list(overview.iter_attachments())
+    assert attachment.get_filename() == "series.ics"
+    raw = attachment.get_payload(decode=True)
+    assert b"METHOD:PUBLISH" in raw
+    assert [str(v["UID"]) for v in vevents] == [dates[0].uid, dates[1].uid]
+    assert all("RRULE" not in v and "ATTENDEE" not in v and "ORGANIZER" in v for v in vevents)
+    assert all(int(v["SEQUENCE"]) == 0 and str(v["STATUS"]) == "CONFIRMED" for v in vevents)
 
+    # A later change to one date is that date's own mail: here the CANCEL of a declined date.
     series.decline_date(session, found, dates[1], now=now)
     _deliver(session, now)
-    (cancel_mail,) = smtp_server.messages[1 + 1 + len(tickets) :]
-    ((method, vevent),) = _calendar_parts(cancel_mail)
+    (cancel_mail,) = smtp_server.messages[2:]
+    ((method, (vevent,)),) = _calendar_parts(cancel_mail)
     assert method == "CANCEL"
     assert str(vevent["UID"]) == dates[1].uid
     assert str(vevent["STATUS"]) == "CANCELLED"
+    assert int(vevent["SEQUENCE"]) == 1  # above the imported entry's
+
+
+def test_a_promotion_on_a_series_date_later_sends_that_dates_ticket(session, make, pausenhof, now):
+    dates = series.upcoming_dates(session, pausenhof, now=now)
+    holder = make.registration(dates[0], mode=Mode.ONLINE)
+    make.registration(dates[0], mode=Mode.ONLINE)
+    found = confirmed_series(session, pausenhof, now)
+    waiting = registrations_of(session, found)[dates[0].slug]
+    assert waiting.status is RegistrationStatus.WAITLISTED
+    before = len(mails(session))
+    registration.cancel(session, holder, now=now + timedelta(hours=1))
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert [(m.kind, m.registration_id) for m in mails(session)[before:]] == [
+        ("cancelled", holder.id),
+        ("ticket", waiting.id),
+    ]
 
 
 def test_registering_again_for_an_active_series_mails_the_manage_link(session, pausenhof, smtp_server, now):

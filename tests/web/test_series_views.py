@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventapp.models import (
     CancelReason,
@@ -213,6 +213,88 @@ def test_declining_one_date_frees_its_seat_for_the_waiting_list(client, data, pa
     assert f"/s/{active}/decline/{pausenhof[0]}" not in manage
     # Declining again leads back to the overview and changes nothing.
     assert client.get(url).status_code == 303
+
+
+def test_a_declined_date_is_joined_again_with_one_button_on_the_series_page(client, data, pausenhof, active):
+    post_form(client, f"/s/{active}/decline/{pausenhof[1]}")
+    url = f"/s/{active}/rejoin/{pausenhof[1]}"
+    manage = text(client.get(f"/s/{active}"))
+    assert f'action="{url}"' in manage  # a POST form beside the declined date, with CSRF
+    assert client.get(url).status_code == 303  # a GET (a copied link) changes nothing
+    assert date_states(data)[pausenhof[1]] == (RegistrationStatus.CANCELLED, CancelReason.DECLINED)
+    assert client.post(url).status_code == 400  # no CSRF token
+
+    response = post_form(client, url, token_from=f"/s/{active}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/s/{active}")
+    with data() as (session, _make):
+        rows = session.scalars(
+            select(Registration).where(Registration.event.has(slug=pausenhof[1])).order_by(Registration.id)
+        ).all()
+        assert [(r.status, r.cancel_reason) for r in rows] == [
+            (RegistrationStatus.CANCELLED, CancelReason.DECLINED),
+            (RegistrationStatus.CONFIRMED, None),
+        ]
+        assert session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().kind == "ticket"
+    manage = text(client.get(f"/s/{active}"))
+    assert f'action="{url}"' not in manage
+    assert f"/s/{active}/decline/{pausenhof[1]}" in manage
+    # Posting again (a double click) leaves it as it is.
+    assert post_form(client, url, token_from=f"/s/{active}").status_code == 303
+    with data() as (session, _make):
+        assert session.scalar(select(func.count(Registration.id)).where(Registration.event.has(slug=pausenhof[1]))) == 2
+
+
+def test_joining_a_full_date_again_puts_you_on_its_waiting_list(client, data, pausenhof, active):
+    post_form(client, f"/s/{active}/decline/{pausenhof[0]}")
+    with data() as (session, make):
+        event = session.scalars(select(Registration)).first().event
+        make.registration(event, mode=Mode.ONLINE)  # capacity 1: the freed seat is taken
+    response = post_form(client, f"/s/{active}/rejoin/{pausenhof[0]}", token_from=f"/s/{active}")
+    assert response.status_code == 303
+    assert date_states(data)[pausenhof[0]] == (RegistrationStatus.WAITLISTED, None)
+    assert "Warteliste" in text(client.get(f"/s/{active}"))
+
+
+def test_series_pages_show_each_dates_topic_and_the_start_page_links_the_series(client, data, pausenhof, active):
+    with data() as (session, _make):
+        for registration_row in session.scalars(select(Registration)):
+            registration_row.event.title = f"Pausenhof: Thema {registration_row.event.slug}"
+    for url in ("/series/pausenhof", f"/s/{active}"):
+        page = text(client.get(url))
+        for slug in pausenhof:
+            assert f"Thema {slug}" in page, url
+    start = text(client.get("/"))
+    assert 'href="/series/pausenhof"' in start
+    assert "Jeden zweiten Donnerstag" in start
+
+
+def test_the_series_manage_page_offers_no_mode_switch_on_a_single_mode_series(client, active):
+    page = text(client.get(f"/s/{active}"))
+    assert "/switch" not in page and "wechseln" not in page and "stattdessen" not in page
+
+
+def test_registering_for_a_series_sends_one_mail_over_smtp(client, data, pausenhof, smtp_server, app):
+    """Regression (issue 6 part 2 §4): the confirmation sent a summary plus one ticket mail per date."""
+    from eventapp.mail import deliver_outbox
+
+    def deliver() -> None:
+        with data() as (session, _make):
+            assert deliver_outbox(session, now=utcnow()).failed == []
+
+    register(client)
+    deliver()
+    assert len(smtp_server.messages) == 1  # "please confirm"
+    confirm(client, series_registration(data)["token"])
+    deliver()
+    (mail,) = smtp_server.messages[1:]
+    assert mail["Subject"].startswith("Sie sind für die Reihe angemeldet") or "Pausenhof" in mail["Subject"]
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_filename() == "series.ics"
+    assert attachment.get_content_type() == "text/calendar" and attachment.get_param("method") == "PUBLISH"
+    ics = attachment.get_payload(decode=True).decode()
+    assert ics.count("BEGIN:VEVENT") == len(pausenhof)
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "webcal://localhost/calendar/" in body
 
 
 def test_declining_a_date_of_another_series_is_404(client, data, active):

@@ -14,6 +14,7 @@ from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
 from eventapp.models import BERLIN, utcnow
 from eventapp.services import catalog, seats
+from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
 
 bp = Blueprint("public", __name__)
@@ -62,6 +63,8 @@ def _listing_page(template: str, *, past: bool) -> Response | str:
         selected_format=format or "",
         selected_organization=organization or "",
         filtered=bool(format or organization),
+        # The start page links each series with dates to come (the archive does not).
+        series=[] if past else series_service.series_with_upcoming_dates(session, now=now),
         now=now,
     )
 

@@ -1,6 +1,6 @@
 """Series pages: ``/series/<slug>`` (dates and "register for all"), ``/series/<slug>/register``,
 and behind the series manage link ``/s/<token>`` the dates with their state, "diesmal nicht"
-for one date and leaving the whole series.
+for one date, joining a declined date again and leaving the whole series.
 
 As for single registrations, links from mails open a page with one button and
 only its POST (with CSRF) changes anything (DESIGN §3).
@@ -28,7 +28,15 @@ from eventapp.blueprints.registration.common import (
 )
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
 from eventapp.extensions import db, limiter
-from eventapp.models import Event, Series, SeriesRegistration, SeriesRegistrationStatus, utcnow
+from eventapp.models import (
+    Event,
+    Registration,
+    RegistrationStatus,
+    Series,
+    SeriesRegistration,
+    SeriesRegistrationStatus,
+    utcnow,
+)
 from eventapp.services import catalog
 from eventapp.services import series as series_service
 from eventapp.services.audit import Actor
@@ -165,7 +173,7 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
         return render_template("series/expired.html", sreg=found, series=found.series), 410
     if confirmed:
         flash(
-            _("Thank you! You are registered for the series. We are sending a ticket for each date by email."),
+            _("Thank you! You are registered for the series. We are sending you one email with all your dates."),
             "success",
         )
     return to_manage(found)
@@ -190,6 +198,38 @@ def decline(token: str, event_slug: str) -> Response | str:
         lambda: series_service.decline_date(db.session, found, event, now=utcnow(), actor=Actor.attendee(found))
     ):
         flash(_("Done: you will not take part on this date. Your other dates stay as they are."), "success")
+    return to_manage(found)
+
+
+@bp.route("/s/<token>/rejoin/<event_slug>", methods=["GET", "POST"])
+def rejoin(token: str, event_slug: str) -> Response:
+    """ "Doch teilnehmen" – the one button beside a declined date on the series page (POST):
+    register for it again through the date's seat rules. A GET (a copied link) changes nothing."""
+    found = _series_registration(token)
+    if request.method == "GET":
+        return to_manage(found)
+    try:
+        event = series_service.date_of_series(db.session, found, event_slug)
+    except NotFound:
+        abort(404)
+    entry = next(
+        (e for e in series_service.date_overview(db.session, found, now=utcnow()) if e.event.id == event.id), None
+    )
+    if entry is None or not entry.can_rejoin:
+        return to_manage(found)
+    outcome: list[Registration | None] = []
+    actor = Actor.attendee(found)
+    if commit_action(
+        lambda: outcome.append(series_service.rejoin_date(db.session, found, event, now=utcnow(), actor=actor))
+    ):
+        joined = outcome[0]
+        if joined is None:
+            message = _("Done: we will register you for this date as soon as its registration opens.")
+        elif joined.status is RegistrationStatus.WAITLISTED:
+            message = _("This date is fully booked: you are on its waiting list. We will email you if a seat frees up.")
+        else:
+            message = _("Done: you take part on this date again. We are sending you its ticket by email.")
+        flash(message, "success")
     return to_manage(found)
 
 

@@ -22,6 +22,7 @@ from eventapp.services.calendar.builder import (
     invitation,
     location,
     personal_sequence,
+    published_dates,
     safe_uri,
 )
 from eventapp.services.calendar.feeds import (
@@ -66,6 +67,7 @@ __all__ = [
     "personal_feed",
     "personal_feed_version",
     "personal_sequence",
+    "published_dates",
     "public_feed",
     "public_feed_events",
     "public_feed_version",

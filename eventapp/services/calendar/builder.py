@@ -45,7 +45,9 @@ PRODID = "-//Suedwestfalen Agentur//eventapp//DE"
 #: Used when an event has no (or no sensible) end time.
 DEFAULT_DURATION = timedelta(hours=1)
 
-METHODS = ("REQUEST", "CANCEL")
+#: iTIP methods we send: REQUEST/CANCEL for one event (one UID per message), PUBLISH for a
+#: person's several dates at once (a series registration's one mail).
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 
 # RFC 5545 TEXT may hold any character except CONTROL (HTAB and the line breaks we escape are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -285,7 +287,7 @@ def build_calendar(
 ) -> bytes:
     """A VCALENDAR (CRLF lines, folded at 75 octets, UTF-8) with the Berlin VTIMEZONE first.
 
-    ``method`` only for iTIP mails ("REQUEST"/"CANCEL"); feeds pass none.
+    ``method`` only for mails ("REQUEST"/"CANCEL"/"PUBLISH"); feeds pass none.
     """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -325,7 +327,7 @@ def invitation(
     A CANCEL carries the same UID and a SEQUENCE one above the last REQUEST, with
     STATUS:CANCELLED, so every client removes the entry instead of keeping it.
     """
-    if method not in METHODS:
+    if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported METHOD {method!r}")
     sequence = personal_sequence(registration)
     if method == "CANCEL":
@@ -341,3 +343,27 @@ def invitation(
         locale=registration.locale or "de",
     )
     return build_calendar([vevent], method=method)
+
+
+def published_dates(
+    registrations: Sequence[Registration], *, now: datetime, event_url: EventUrl, name: str | None = None
+) -> bytes:
+    """A person's own entries for several dates as one METHOD:PUBLISH calendar (a file to import).
+
+    iTIP allows one UID per REQUEST, so the dates of a series cannot travel as one
+    invitation; PUBLISH carries any number, each with its own UID and the same
+    personal SEQUENCE a later REQUEST or CANCEL for that date builds on, so clients
+    that imported the file apply those per-date mails to the imported entry. PUBLISH
+    has an ORGANIZER but no ATTENDEE (RFC 5546 §3.2.1).
+    """
+    vevents = [
+        event_vevent(
+            registration.event,
+            event_url=event_url,
+            dtstamp=now,
+            personal=Personal(registration, sequence=personal_sequence(registration)),
+            locale=registration.locale or "de",
+        )
+        for registration in registrations
+    ]
+    return build_calendar(vevents, method="PUBLISH", name=name)

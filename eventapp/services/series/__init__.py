@@ -11,20 +11,22 @@ that date's own manage page (it counts as declined).
 The package is split by idea: :mod:`.dates` finds series and their dates,
 :mod:`.signup` takes and confirms a series registration, :mod:`.sync` creates the
 registrations for the dates (and is the worker's job), :mod:`.manage` is what the
-person does on their series manage page (see the dates, decline one, leave).
+person does on their series manage page (see the dates, decline one, join it again, leave).
 """
 
 from __future__ import annotations
 
 from eventapp.services.series.dates import (
     date_of_series,
+    date_topic,
     form_date,
     series_by_slug,
     series_dates,
     series_registration_by_token,
+    series_with_upcoming_dates,
     upcoming_dates,
 )
-from eventapp.services.series.manage import DateEntry, cancel_series, date_overview, decline_date
+from eventapp.services.series.manage import DateEntry, cancel_series, date_overview, decline_date, rejoin_date
 from eventapp.services.series.signup import SeriesOutcome, activate, confirm_series, submit_series
 from eventapp.services.series.sync import (
     expire_series_registrations,
@@ -41,12 +43,15 @@ __all__ = [
     "confirm_series",
     "date_of_series",
     "date_overview",
+    "date_topic",
     "decline_date",
+    "rejoin_date",
     "expire_series_registrations",
     "form_date",
     "series_by_slug",
     "series_dates",
     "series_registration_by_token",
+    "series_with_upcoming_dates",
     "submit_series",
     "sync_all_series",
     "sync_person",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from eventapp.models import (
@@ -90,3 +90,36 @@ def date_mode(event: Event, wanted: Mode) -> Mode | None:
     if event.offers(wanted):
         return wanted
     return event.modes[0] if len(event.modes) == 1 else None
+
+
+def date_topic(event: Event) -> str:
+    """What this date of a series is about: its title without the series' name in front
+    ("Pausenhof: Digitale Behördengänge" → "Digitale Behördengänge"); "" when the title
+    is just the series' name."""
+    title = " ".join(event.title.split())
+    series_title = " ".join(event.series.title.split()) if event.series is not None else ""
+    if series_title and title.casefold().startswith(series_title.casefold()):
+        rest = title[len(series_title) :].lstrip(" :–—-·|")
+        return rest.strip()
+    return "" if title == series_title else title
+
+
+def series_with_upcoming_dates(session: Session, *, now: datetime) -> list[tuple[Series, Event]]:
+    """Every series with a published date still to come, with its next date (for the start page)."""
+    next_start = (
+        select(Event.series_id, func.min(Event.starts_at).label("starts_at"))
+        .where(Event.series_id.is_not(None), Event.status == EventStatus.PUBLISHED, Event.starts_at > now)
+        .group_by(Event.series_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Series, Event)
+        .join(next_start, next_start.c.series_id == Series.id)
+        .join(Event, (Event.series_id == Series.id) & (Event.starts_at == next_start.c.starts_at))
+        .where(Event.status == EventStatus.PUBLISHED)
+        .order_by(next_start.c.starts_at, Series.id, Event.id)
+    ).all()
+    found: dict[int, tuple[Series, Event]] = {}
+    for series, event in rows:
+        found.setdefault(series.id, (series, event))
+    return list(found.values())

@@ -24,6 +24,7 @@ from eventapp.services.errors import (
     NotFound,
 )
 from eventapp.services.series.dates import date_mode, person_registrations, series_dates, upcoming_dates
+from eventapp.services.series.sync import date_input
 
 
 @dataclass
@@ -38,6 +39,8 @@ class DateEntry:
     state: str
     #: Whether "diesmal nicht" is offered.
     can_decline: bool
+    #: Whether a declined date can be joined again ("doch teilnehmen").
+    can_rejoin: bool = False
 
 
 def date_overview(
@@ -73,7 +76,16 @@ def date_overview(
             and series_registration.status is SeriesRegistrationStatus.ACTIVE
             and state in ("confirmed", "pending", "waitlisted", "not_registered")
         )
-        entries.append(DateEntry(event=event, registration=shown, state=state, can_decline=can_decline))
+        can_rejoin = (
+            state == "declined"
+            and upcoming
+            and event.status is EventStatus.PUBLISHED
+            and series_registration.status is SeriesRegistrationStatus.ACTIVE
+            and (event.registration_closes_at is None or now < event.registration_closes_at)
+        )
+        entries.append(
+            DateEntry(event=event, registration=shown, state=state, can_decline=can_decline, can_rejoin=can_rejoin)
+        )
     return entries
 
 
@@ -146,3 +158,83 @@ def cancel_series(
             if reg.status in ACTIVE_STATUSES:
                 registration.cancel(session, reg, now=now, reason=CancelReason.CANCELLED, actor=actor)
     return series_registration
+
+
+def _is_marker(found: Registration) -> bool:
+    """A decline remembered for a date that took no registrations yet: it never held a seat or a place."""
+    return (
+        found.status is RegistrationStatus.CANCELLED
+        and found.cancel_reason is CancelReason.DECLINED
+        and found.ticket_id is None
+        and found.confirmed_at is None
+        and found.waiting_since is None
+    )
+
+
+def rejoin_date(
+    session: Session,
+    series_registration: SeriesRegistration,
+    event: Event,
+    *,
+    now: datetime,
+    actor: Actor | None = None,
+) -> Registration | None:
+    """Undo "diesmal nicht": register the person for this date again, through the seat rules.
+
+    The date's registration service decides seat or waiting list and sends that date's
+    mail (a ticket with METHOD:REQUEST, its SEQUENCE above the earlier CANCEL). For a
+    date that takes no registrations yet, the remembered decline is dropped, so the
+    series registers the person when it opens (returns None). Joining a date the person
+    already holds changes nothing. Raises InvalidState for dates that are past, cancelled
+    or of a series registration that is not active, and the registration service's
+    errors (e.g. RegistrationClosed) for a date that no longer takes registrations.
+    """
+    if event.series_id != series_registration.series_id:
+        raise NotFound()
+    if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
+        raise InvalidState()
+    if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
+        raise InvalidState()
+    actor = actor or Actor.attendee(series_registration)
+    regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
+    active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+    if active is not None:
+        return active
+    mode = date_mode(event, series_registration.mode)
+    if mode is None:
+        raise InvalidState()
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        markers = [reg for reg in regs if _is_marker(reg)]
+        if len(markers) != len(regs):
+            raise InvalidState()
+        for marker in markers:
+            session.delete(marker)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "series_registration.date_rejoined",
+            series_registration,
+            now=now,
+            detail={"event": event.slug},
+        )
+        return None
+    outcome = registration.submit(
+        session,
+        event,
+        date_input(series_registration, event, mode),
+        now=now,
+        confirm_email=False,
+        consent_version=series_registration.privacy_consent_version,
+        series_registration_id=series_registration.id,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        actor,
+        "registration.rejoined",
+        outcome.registration,
+        now=now,
+        detail={"status": outcome.registration.status.value},
+    )
+    return outcome.registration

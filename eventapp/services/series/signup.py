@@ -172,7 +172,13 @@ def confirm_series(
 def activate(
     session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor | None = None
 ) -> SeriesRegistration:
-    """Mark the email confirmed, send the overview and register for every upcoming date."""
+    """Mark the email confirmed, register for every upcoming date and send ONE mail about them all.
+
+    The dates' own ticket mails are not sent: seven mails at once told the same thing
+    seven times. The overview lists every date with its state and carries the person's
+    confirmed dates as one calendar file (METHOD:PUBLISH) plus their feed to subscribe;
+    later changes to one date (promotion, update, a date added) get that date's own mail.
+    """
     actor = actor or Actor.attendee(series_registration)
     series_registration.status = SeriesRegistrationStatus.ACTIVE
     series_registration.email_confirmed_at = now
@@ -181,7 +187,7 @@ def activate(
         series_registration.person.verified_at = now
     session.flush()
     audit.record(session, actor, "series_registration.confirmed", series_registration, now=now)
-    # The overview goes first; each date's ticket (or waiting-list) mail follows from the registration service.
+    sync_person(session, series_registration, now=now, actor=actor, notify=False)
+    # Rendered at delivery from the dates' state then, so it shows what the sync decided.
     _mail(session, series_registration, "series_confirmed", now=now)
-    sync_person(session, series_registration, now=now, actor=actor)
     return series_registration

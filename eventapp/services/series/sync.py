@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from eventapp.models import (
     ACTIVE_STATUSES,
     CancelReason,
+    Event,
+    Mode,
     Registration,
     RegistrationStatus,
     Series,
@@ -20,12 +22,8 @@ from eventapp.models import (
 )
 from eventapp.services import audit, registration
 from eventapp.services.audit import Actor
-from eventapp.services.errors import (
-    DomainError,
-)
-from eventapp.services.registration import (
-    RegistrationInput,
-)
+from eventapp.services.errors import DomainError
+from eventapp.services.registration import RegistrationInput
 from eventapp.services.series.dates import date_mode, upcoming_dates
 
 
@@ -44,8 +42,29 @@ def _blocks_creation(found: Registration, series_registration: SeriesRegistratio
     return False
 
 
+def date_input(series_registration: SeriesRegistration, event: Event, mode: Mode) -> RegistrationInput:
+    """What the series registration submits for one date: its person and the answers this date asks."""
+    keys = {question.key for question in event.questions}
+    return RegistrationInput(
+        given_name=series_registration.given_name,
+        family_name=series_registration.family_name,
+        email=series_registration.person.email,
+        organization=series_registration.organization,
+        mode=mode.value,
+        answers={key: value for key, value in (series_registration.answers or {}).items() if key in keys},
+        privacy_consent=True,
+        sensitive_consent=series_registration.sensitive_consent_at is not None,
+        locale=series_registration.locale,
+    )
+
+
 def sync_person(
-    session: Session, series_registration: SeriesRegistration, *, now: datetime, actor: Actor = audit.SYSTEM
+    session: Session,
+    series_registration: SeriesRegistration,
+    *,
+    now: datetime,
+    actor: Actor = audit.SYSTEM,
+    notify: bool = True,
 ) -> list[Registration]:
     """Create the person's registration for each upcoming date that lacks one (DESIGN §3).
 
@@ -53,7 +72,8 @@ def sync_person(
 
     Dates that do not take registrations (not open yet, closed, a mode not offered)
     are skipped and picked up by a later sync; the registration service decides seat
-    or waiting list for each date and sends that date's mail.
+    or waiting list for each date and, with ``notify``, sends that date's mail (a date
+    added later). Activation passes ``notify=False``: its one overview mail covers all dates.
     """
     if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
         return []
@@ -76,18 +96,7 @@ def sync_person(
         mode = date_mode(event, series_registration.mode)
         if mode is None:
             continue
-        keys = {question.key for question in event.questions}
-        data = RegistrationInput(
-            given_name=series_registration.given_name,
-            family_name=series_registration.family_name,
-            email=person.email,
-            organization=series_registration.organization,
-            mode=mode.value,
-            answers={key: value for key, value in (series_registration.answers or {}).items() if key in keys},
-            privacy_consent=True,
-            sensitive_consent=series_registration.sensitive_consent_at is not None,
-            locale=series_registration.locale,
-        )
+        data = date_input(series_registration, event, mode)
         try:
             with session.begin_nested():
                 outcome = registration.submit(
@@ -99,6 +108,7 @@ def sync_person(
                     consent_version=series_registration.privacy_consent_version,
                     series_registration_id=series_registration.id,
                     actor=actor,
+                    notify=notify,
                 )
         except DomainError:
             continue  # this date does not take registrations now (or not these answers)
