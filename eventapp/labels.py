@@ -60,7 +60,7 @@ def mode_phrase(mode: Mode | str | None) -> str:
 
 #: A date's state on the series manage page and in the overview mail (series.DateEntry.state).
 SERIES_STATE_LABELS = {
-    "confirmed": _l("Confirmed – ticket sent"),
+    "confirmed": _l("Confirmed – your seat is held"),
     "pending": _l("Awaiting your confirmation"),
     "waitlisted": _l("On the waiting list"),
     "declined": _l("Skipped (not this time)"),

@@ -447,6 +447,25 @@ def test_registering_again_after_a_cancel_gets_a_sequence_above_the_cancel(sessi
     assert _sequence(second, now, "CANCEL") > _sequence(second, now)
 
 
+@pytest.mark.parametrize("parse", PARSERS, ids=lambda p: p.__name__)
+def test_a_persons_dates_as_one_publish_calendar_read_by_every_parser(parse, session, make, now):
+    """The series mail's series.ics: several UIDs in one METHOD:PUBLISH object (iTIP allows
+    one UID per REQUEST), across a DST change, each with the SEQUENCE later per-date mails build on."""
+    person = make.person(email="erika@example.org")
+    starts = [datetime(2027, 3, 18, 11, 30, tzinfo=UTC), datetime(2027, 4, 1, 10, 30, tzinfo=UTC)]
+    regs = [
+        make.registration(make.event(starts_at=start, ends_at=start + timedelta(minutes=30)), person=person)
+        for start in starts
+    ]
+    data = calendar.published_dates(regs, now=now, base_url=BASE, name="Pausenhof")
+    parsed = icalendar.Calendar.from_ical(data)
+    assert str(parsed["METHOD"]) == "PUBLISH"
+    assert all("ATTENDEE" not in v and "ORGANIZER" in v for v in parsed.walk("VEVENT"))
+    assert parse(data) == {reg.event.uid: (reg.event.starts_at, reg.event.ends_at) for reg in regs}
+    # 12:30 Berlin on both sides of the change to summer time.
+    assert {v.decoded("DTSTART").strftime("%H:%M") for v in parsed.walk("VEVENT")} == {"12:30"}
+
+
 # --- feeds: validators and contents ----------------------------------------------------------------
 
 
