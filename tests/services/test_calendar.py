@@ -457,7 +457,7 @@ def test_a_persons_dates_as_one_publish_calendar_read_by_every_parser(parse, ses
         make.registration(make.event(starts_at=start, ends_at=start + timedelta(minutes=30)), person=person)
         for start in starts
     ]
-    data = calendar.published_dates(regs, now=now, base_url=BASE, name="Pausenhof")
+    data = calendar.published_dates(regs, now=now, event_url=page_of, name="Pausenhof")
     parsed = icalendar.Calendar.from_ical(data)
     assert str(parsed["METHOD"]) == "PUBLISH"
     assert all("ATTENDEE" not in v and "ORGANIZER" in v for v in parsed.walk("VEVENT"))
