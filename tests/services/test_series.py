@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from eventapp.mail import deliver_outbox
 from eventapp.models import (
+    ActorKind,
+    AuditEntry,
     CancelReason,
     EventAttendance,
     EventStatus,
@@ -316,6 +318,10 @@ def test_a_declined_date_can_be_joined_again_with_a_ticket_and_a_fresh_invitatio
     assert calendar.personal_sequence(joined) > cancel_sequence
     entry = next(e for e in series.date_overview(session, found, now=now) if e.event.id == date.id)
     assert entry.state == "confirmed" and entry.can_decline and not entry.can_rejoin
+    # The audit trail names the person and what happened, in the same transaction.
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "registration.rejoined")).one()
+    assert (entry.object_id, entry.actor_kind, entry.actor_id) == (joined.id, ActorKind.ATTENDEE, found.person_id)
+    assert entry.detail == {"status": "confirmed"}
     # Joining again changes nothing; the sync leaves the date alone.
     assert series.rejoin_date(session, found, date, now=now) is joined
     assert series.sync_series_registrations(session, pausenhof, now=now) == []
