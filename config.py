@@ -86,7 +86,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "eventapp <noreply@localhost>")
     #: Where the console transport keeps a copy of each mail (development).
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "mail"))
-    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    #: Hours a message is retried after its first temporary rejection (4xx) before it fails;
+    #: an unreachable server never counts, a permanent rejection (5xx) fails at once.
+    MAIL_RETRY_HOURS = float(os.environ.get("MAIL_RETRY_HOURS") or 48)
     REGISTRATION_CONFIRM_EMAIL = _bool("REGISTRATION_CONFIRM_EMAIL", True)
     #: Minutes between two mails to one address about one event when someone registers again.
     RESEND_INTERVAL_MINUTES = _int("RESEND_INTERVAL_MINUTES", 5)

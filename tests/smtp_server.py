@@ -3,7 +3,8 @@
 The handler accepts everything unless a test scripts a failure for an address:
 ``fail_temporarily(address, times)`` answers RCPT with 451 that many times,
 ``reject(address)`` answers 550 for good. ``stop()`` / ``start()`` simulate an
-outage on the same port.
+outage on the same port. ``SMTPServer(smtputf8=True)`` offers SMTPUTF8; by default
+it does not, like many relays.
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ class RecordingHandler:
 class SMTPServer:
     """An aiosmtpd ``Controller`` that can be stopped and started again on the same port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, *, smtputf8: bool = False) -> None:
         self.host = host
         self.port = port or free_port(host)
+        #: Whether EHLO offers SMTPUTF8 (internationalised addresses); aiosmtpd's default is not to.
+        self.smtputf8 = smtputf8
         self.handler = RecordingHandler()
         self._controller: Controller | None = None
 
@@ -87,7 +90,9 @@ class SMTPServer:
 
     def start(self) -> None:
         if self._controller is None:
-            self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+            self._controller = Controller(
+                self.handler, hostname=self.host, port=self.port, enable_SMTPUTF8=self.smtputf8
+            )
             self._controller.start()
 
     def stop(self) -> None:

@@ -17,6 +17,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(update_event_command)
     app.cli.add_command(cancel_event_command)
 
+    from eventapp.commands.mail import requeue_mail_command
     from eventapp.commands.worker import worker_command
 
     app.cli.add_command(worker_command)
+    app.cli.add_command(requeue_mail_command)

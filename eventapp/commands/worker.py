@@ -71,7 +71,8 @@ class PassReport:
 
     def summary(self) -> str:
         parts = [
-            f"mail sent {len(self.mail.sent)}, deferred {len(self.mail.retried)}, failed {len(self.mail.failed)}",
+            f"mail sent {len(self.mail.sent)}, deferred {len(self.mail.retried)}, failed {len(self.mail.failed)}"
+            + (f", dropped {len(self.mail.dropped)}" if self.mail.dropped else ""),
         ]
         parts += [f"{name}: {result}" for name, result in self.jobs.items()]
         parts += [f"{name}: FAILED ({reason})" for name, reason in self.failed_jobs.items()]
@@ -116,7 +117,7 @@ class Worker:
         try:
             for _batch in range(MAX_BATCHES_PER_PASS):
                 batch = deliver_outbox(session, transport=transport, now=self.clock, limit=self.batch_size)
-                for name in ("sent", "retried", "failed", "released"):
+                for name in ("sent", "retried", "failed", "released", "dropped"):
                     getattr(report.mail, name).extend(getattr(batch, name))
                 # A short batch means the queue is drained (or the server is down); stop asking.
                 if batch.handled < self.batch_size or batch.released or self.stopping.is_set():

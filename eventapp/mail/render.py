@@ -46,6 +46,7 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
     SeriesRegistration,
+    SeriesRegistrationStatus,
 )
 from eventapp.services.calendar import invitation, published_dates, webcal
 from eventapp.services.series import date_overview
@@ -104,6 +105,36 @@ def _links(registration: Registration | None, event: Event | None, series: Serie
         values["personal_feed"] = external_url("calendar.personal_feed", token=series.person.feed_token)
         values["personal_webcal"] = webcal(values["personal_feed"])
     return Links(**values)  # type: ignore[arg-type]
+
+
+#: "Please confirm" mails: sent only while what they ask to confirm still awaits it.
+CONFIRM_KINDS = frozenset({"confirm_email", "series_confirm_email"})
+
+
+def obsolete_reason(session: Session, message: OutboxMessage, *, now: datetime) -> str | None:
+    """Why this message no longer applies and must not be sent, or None.
+
+    A "please confirm" mail whose registration is no longer awaiting confirmation
+    (confirmed meanwhile, cancelled with its event, expired) would only send a link
+    that leads nowhere; it is dropped at delivery.
+    """
+    if message.kind == "confirm_email" and message.registration_id:
+        registration = session.get(Registration, message.registration_id)
+        if registration is None:
+            return None  # rendering reports the missing registration
+        awaiting = registration.status is RegistrationStatus.PENDING or (
+            registration.status is RegistrationStatus.WAITLISTED and registration.email_confirmed_at is None
+        )
+        if not awaiting:
+            return f"Not sent: the registration is {registration.status.value} and no longer awaits confirmation."
+        if registration.expires_at is not None and registration.expires_at <= now:
+            return "Not sent: the confirmation deadline has passed."
+    if message.kind == "series_confirm_email" and message.series_registration_id:
+        series_registration = session.get(SeriesRegistration, message.series_registration_id)
+        if series_registration is not None and series_registration.status is not SeriesRegistrationStatus.PENDING:
+            status = series_registration.status.value
+            return f"Not sent: the series registration is {status} and no longer awaits confirmation."
+    return None
 
 
 def _had_ticket(message: OutboxMessage, registration: Registration | None) -> bool:

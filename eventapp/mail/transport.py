@@ -16,6 +16,35 @@ from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import idna
+
+
+class UnsupportedMessage(Exception):
+    """This relay cannot take this message (say, an internationalised address and no SMTPUTF8).
+
+    The message's own failure, never the batch's: it is marked failed at once and the
+    pass goes on; ``requeue-mail`` puts it back once the relay can take it.
+    """
+
+
+def ascii_address(address: str) -> str:
+    """``address`` for a relay without SMTPUTF8: a non-ASCII domain in punycode (IDNA).
+
+    Raises UnsupportedMessage when the local part is not ASCII: no spelling of it
+    passes such a relay.
+    """
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        raise UnsupportedMessage(
+            f"{address}: the mail server does not offer SMTPUTF8, which this address needs (non-ASCII local part)"
+        )
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as error:
+        raise UnsupportedMessage(f"{address}: the domain cannot be written in ASCII ({error})") from None
+
 
 class Transport(Protocol):
     """What delivery needs from a transport: send one email, close at the end of a pass."""
@@ -72,6 +101,8 @@ class SMTPTransport:
             if self.use_tls and not self.use_ssl:
                 smtp.starttls()
                 smtp.ehlo()
+            # EHLO now: whether the server offers SMTPUTF8 decides how each message is addressed.
+            smtp.ehlo_or_helo_if_needed()
             if self.username:
                 smtp.login(self.username, self.password or "")
         except BaseException:
@@ -89,10 +120,17 @@ class SMTPTransport:
                 self.close()
         if self._smtp is None:
             self._smtp = self._connect()
+        if not self._smtp.has_extn("smtputf8") and not "".join(recipients).isascii():
+            # Only the domain is non-ASCII: punycode reaches the same mailbox (a local part can't be helped).
+            recipients = [ascii_address(address) for address in recipients]
+            email.replace_header("To", ", ".join(recipients))
         try:
             refused = self._smtp.send_message(email, from_addr=envelope_from, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused:
             raise
+        except smtplib.SMTPNotSupportedError as error:
+            # Raised before MAIL FROM, so the connection stays usable for the next message.
+            raise UnsupportedMessage(f"The mail server cannot take this message: {error}") from error
         except (smtplib.SMTPServerDisconnected, OSError):
             self.close()
             raise
@@ -175,10 +213,13 @@ def _code(value: Any) -> int:
 def is_permanent(error: BaseException) -> bool:
     """Whether the server rejected the message for good (5xx), so retrying cannot help.
 
-    Only rejections of this recipient or this message count: a refused login or
+    Only rejections of this recipient or this message count (and a message this relay
+    cannot take at all, see UnsupportedMessage): a refused login or
     sender is a configuration problem that an administrator fixes, after which the
     queued mail must still go out.
     """
+    if isinstance(error, UnsupportedMessage):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [_code(reply[0]) for reply in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
@@ -193,7 +234,7 @@ def is_outage(error: BaseException) -> bool:
     The pass then stops, the rest of the batch is put back untried, and the
     message is retried with backoff for as long as the outage lasts.
     """
-    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+    if isinstance(error, UnsupportedMessage | smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
         return False
     return isinstance(error, smtplib.SMTPException | OSError | socket.timeout)
 

@@ -19,6 +19,9 @@ class OutboxStatus(enum.StrEnum):
     RETRY = "retry"
     SENT = "sent"
     FAILED = "failed"
+    #: Not sent on purpose: it no longer applied at delivery (a "please confirm" mail for a
+    #: registration that is no longer awaiting confirmation).
+    DROPPED = "dropped"
 
 
 class OutboxMessage(Base):
@@ -46,3 +49,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    #: When the current run of temporary rejections (4xx) began; retries stop MAIL_RETRY_HOURS later.
+    retry_since: Mapped[datetime | None]
+    #: When the message was marked failed (``requeue-mail --failed-since`` selects by it).
+    failed_at: Mapped[datetime | None]

@@ -158,34 +158,68 @@ def mark_sent(message: OutboxMessage, *, now: datetime) -> None:
     message.attempts += 1
     message.status = OutboxStatus.SENT
     message.sent_at = now
+    message.retry_since = None
     message.last_error = ""
 
 
-def mark_retry(message: OutboxMessage, error: str, *, now: datetime, max_attempts: int | None) -> None:
-    """A temporary failure: try again after ``backoff()``; give up after ``max_attempts`` tries.
+def mark_retry(message: OutboxMessage, error: str, *, now: datetime, horizon: timedelta | None) -> None:
+    """A temporary failure: try again after ``backoff()``, for ``horizon`` after the first one.
 
-    ``max_attempts=None`` never gives up (used while the server is unreachable, so
-    an outage of any length loses nothing).
+    The horizon is time, not a number of tries: a relay that answers 451 for an hour
+    (or a day) delays the message, and only a rejection lasting longer than the
+    horizon fails it. ``horizon=None`` (the server unreachable as a whole) never gives
+    up and does not start the horizon: an outage of any length loses nothing.
     """
     message.attempts += 1
     message.last_error = _trim(error)
-    if max_attempts is not None and message.attempts >= max_attempts:
-        message.status = OutboxStatus.FAILED
-        return
+    if horizon is not None:
+        if message.retry_since is None:
+            message.retry_since = now
+        if now - message.retry_since >= horizon:
+            message.status = OutboxStatus.FAILED
+            message.failed_at = now
+            return
     message.status = OutboxStatus.RETRY
     message.next_attempt_at = now + backoff(message.attempts)
 
 
-def mark_failed(message: OutboxMessage, error: str, *, attempted: bool = True) -> None:
-    """A permanent failure (5xx rejection, unrenderable message): no more tries.
+def mark_failed(message: OutboxMessage, error: str, *, now: datetime, attempted: bool = True) -> None:
+    """A permanent failure (5xx rejection, an address the relay cannot take, unrenderable): no more tries.
 
-    ``last_error`` stays for organizers to see. ``attempted=False`` when nothing
-    was handed to the server (e.g. rendering failed).
+    ``last_error`` stays for organizers to see; ``requeue-mail`` can put it back.
+    ``attempted=False`` when nothing was handed to the server (e.g. rendering failed).
     """
     if attempted:
         message.attempts += 1
     message.status = OutboxStatus.FAILED
+    message.failed_at = now
     message.last_error = _trim(error)
+
+
+def mark_dropped(message: OutboxMessage, reason: str) -> None:
+    """Not sent because it no longer applies (a confirm mail for a registration that is not awaiting one)."""
+    message.status = OutboxStatus.DROPPED
+    message.last_error = _trim(reason)
+
+
+def requeue_failed(session: Session, *, now: datetime, failed_since: datetime | None = None) -> int:
+    """Put failed mail back in the queue, due now, with a fresh retry horizon; returns how many.
+
+    ``failed_since`` limits it to mail that failed at or after that moment (say, since
+    the relay started refusing). Messages keep their attempt count and last error until
+    they are sent. Whether a message still applies is decided again at delivery.
+    """
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).with_for_update()
+    if failed_since is not None:
+        query = query.where(OutboxMessage.failed_at >= failed_since)
+    messages = list(session.scalars(query))
+    for message in messages:
+        message.status = OutboxStatus.QUEUED
+        message.next_attempt_at = now
+        message.retry_since = None
+        message.failed_at = None
+    session.flush()
+    return len(messages)
 
 
 def _trim(error: str) -> str:

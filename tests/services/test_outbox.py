@@ -12,6 +12,8 @@ from eventapp.extensions import db
 from eventapp.models import OutboxMessage, OutboxStatus
 from eventapp.services import outbox
 
+HORIZON = timedelta(hours=48)
+
 
 def _queue(session, now, count=1, **overrides):
     messages = [
@@ -61,7 +63,7 @@ def test_a_claimed_message_is_not_claimed_again(session, now):
 def test_sent_and_failed_messages_are_never_claimed(session, now):
     sent, failed = _queue(session, now, count=2)
     outbox.mark_sent(sent, now=now)
-    outbox.mark_failed(failed, "550 no such user")
+    outbox.mark_failed(failed, "550 no such user", now=now)
     assert outbox.claim_due(session, now=now + timedelta(days=1), limit=10) == []
 
 
@@ -79,12 +81,12 @@ def test_mark_sent_records_time_and_attempt(session, now):
 
 def test_mark_retry_schedules_the_next_try_with_growing_backoff(session, now):
     (message,) = _queue(session, now)
-    outbox.mark_retry(message, "451 try later", now=now, max_attempts=5)
+    outbox.mark_retry(message, "451 try later", now=now, horizon=HORIZON)
     assert message.status is OutboxStatus.RETRY
     assert message.next_attempt_at == now + timedelta(seconds=30)
     assert message.last_error == "451 try later"
 
-    outbox.mark_retry(message, "451 try later", now=now, max_attempts=5)
+    outbox.mark_retry(message, "451 try later", now=now, horizon=HORIZON)
     assert message.next_attempt_at == now + timedelta(seconds=60)
     assert message.attempts == 2
 
@@ -92,7 +94,7 @@ def test_mark_retry_schedules_the_next_try_with_growing_backoff(session, now):
 def test_a_retried_message_is_claimed_once_its_backoff_has_passed(session, now):
     (message,) = _queue(session, now)
     outbox.claim_due(session, now=now, limit=10)
-    outbox.mark_retry(message, "451", now=now, max_attempts=5)
+    outbox.mark_retry(message, "451", now=now, horizon=HORIZON)
     session.commit()
     assert outbox.claim_due(session, now=now + timedelta(seconds=29), limit=10) == []
     assert [m.id for m in outbox.claim_due(session, now=now + timedelta(seconds=30), limit=10)] == [message.id]
@@ -103,25 +105,35 @@ def test_backoff_doubles_and_is_capped_at_an_hour():
     assert outbox.backoff(20) == timedelta(hours=1)
 
 
-def test_mark_retry_gives_up_after_max_attempts(session, now):
+def test_mark_retry_gives_up_only_once_the_horizon_has_passed_since_the_first_rejection(session, now):
     (message,) = _queue(session, now)
-    for _ in range(3):
-        outbox.mark_retry(message, "451 still busy", now=now, max_attempts=3)
-    assert message.status is OutboxStatus.FAILED
-    assert message.attempts == 3
+    start = now + timedelta(hours=5)  # queued earlier (say, during an outage): the horizon starts at the first 4xx
+    for hours in (0, 1, 24, 47.9):
+        outbox.mark_retry(message, "451 still busy", now=start + timedelta(hours=hours), horizon=HORIZON)
+        assert message.status is OutboxStatus.RETRY
+    assert message.retry_since == start
+    outbox.mark_retry(message, "451 still busy", now=start + HORIZON, horizon=HORIZON)
+    assert (message.status, message.attempts, message.failed_at) == (OutboxStatus.FAILED, 5, start + HORIZON)
     assert message.last_error == "451 still busy"
+
+
+def test_an_outage_does_not_start_the_horizon(session, now):
+    (message,) = _queue(session, now)
+    outbox.mark_retry(message, "Connection refused", now=now, horizon=None)
+    outbox.mark_retry(message, "451 busy", now=now + timedelta(hours=100), horizon=HORIZON)
+    assert (message.status, message.retry_since) == (OutboxStatus.RETRY, now + timedelta(hours=100))
 
 
 def test_mark_retry_without_a_limit_never_gives_up(session, now):
     (message,) = _queue(session, now)
     for _ in range(30):
-        outbox.mark_retry(message, "Connection refused", now=now, max_attempts=None)
+        outbox.mark_retry(message, "Connection refused", now=now + timedelta(days=30), horizon=None)
     assert message.status is OutboxStatus.RETRY
 
 
 def test_mark_failed_keeps_the_reason_for_organizers(session, now):
     (message,) = _queue(session, now)
-    outbox.mark_failed(message, "Recipient refused: 550 5.1.1 unknown   user\n")
+    outbox.mark_failed(message, "Recipient refused: 550 5.1.1 unknown   user\n", now=now)
     assert message.status is OutboxStatus.FAILED
     assert message.last_error == "Recipient refused: 550 5.1.1 unknown user"
     assert message.attempts == 1
@@ -129,13 +141,13 @@ def test_mark_failed_keeps_the_reason_for_organizers(session, now):
 
 def test_mark_failed_without_an_attempt_does_not_count_one(session, now):
     (message,) = _queue(session, now)
-    outbox.mark_failed(message, "Rendering failed", attempted=False)
+    outbox.mark_failed(message, "Rendering failed", now=now, attempted=False)
     assert message.attempts == 0
 
 
 def test_overlong_errors_are_trimmed(session, now):
     (message,) = _queue(session, now)
-    outbox.mark_failed(message, "x" * 10_000)
+    outbox.mark_failed(message, "x" * 10_000, now=now)
     assert len(message.last_error) == outbox.MAX_ERROR_LENGTH
 
 
@@ -220,3 +232,24 @@ def test_parallel_workers_never_claim_the_same_message(app, session, now):
     assert len(claimed) == len(set(claimed)) == 40
     statuses = set(session.scalars(select(OutboxMessage.status)))
     assert statuses == {OutboxStatus.SENDING}
+
+
+def test_requeue_puts_failed_mail_back_with_a_fresh_horizon(session, now):
+    early, late, sent = _queue(session, now, count=3)
+    outbox.mark_retry(early, "451 busy", now=now, horizon=HORIZON)
+    outbox.mark_retry(early, "451 busy", now=now + HORIZON, horizon=HORIZON)
+    outbox.mark_failed(late, "550 unknown user", now=now + timedelta(days=3))
+    outbox.mark_sent(sent, now=now)
+    session.flush()
+
+    later = now + timedelta(days=4)
+    assert outbox.requeue_failed(session, now=later, failed_since=now + timedelta(days=2, hours=1)) == 1
+    assert (late.status, late.next_attempt_at, late.failed_at) == (OutboxStatus.QUEUED, later, None)
+    assert early.status is OutboxStatus.FAILED
+
+    assert outbox.requeue_failed(session, now=later) == 1
+    assert (early.status, early.retry_since, early.attempts) == (OutboxStatus.QUEUED, None, 2)
+    assert early.last_error == "451 busy"  # kept until it is sent
+    assert sent.status is OutboxStatus.SENT
+    assert outbox.requeue_failed(session, now=later) == 0
+    assert {m.id for m in outbox.claim_due(session, now=later, limit=10)} == {early.id, late.id}
