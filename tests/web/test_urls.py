@@ -166,8 +166,15 @@ def test_mails_link_to_the_public_address(proxied: Flask, programme: dict, now):
 
             registration = db.session.get(Registration, programme["registration"])
             outbox.mail_registrant(db.session, registration, "ticket", now=now, reason="confirmed")
-            outbox.mail_registrant(db.session, registration, "confirm_email", now=now, waitlisted=False)
+            pending = Factories(db.session).registration(
+                registration.event,
+                status=RegistrationStatus.PENDING,
+                email_confirmed_at=None,
+                expires_at=now + timedelta(hours=24),
+            )
+            outbox.mail_registrant(db.session, pending, "confirm_email", now=now, waitlisted=False)
             db.session.commit()
+            pending_token = pending.manage_token
             transport = SMTPTransport(server.host, server.port)
             report = deliver_outbox(db.session, now=now, transport=transport)
             transport.close()
@@ -182,7 +189,7 @@ def test_mails_link_to_the_public_address(proxied: Flask, programme: dict, now):
         vevent = icalendar.Calendar.from_ical(invite.get_content()).walk("VEVENT")[0]
         assert str(vevent["URL"]) == f"{PUBLIC}/events/{programme['slug']}"
         confirm_text = confirm.get_body(preferencelist=("plain",)).get_content()
-        assert f"{PUBLIC}/r/{programme['token']}/confirm" in confirm_text
+        assert f"{PUBLIC}/r/{pending_token}/confirm" in confirm_text
         assert_public(own_urls(confirm_text))
     finally:
         server.stop()
