@@ -18,6 +18,7 @@ from flask import Flask
 from eventapp import mail
 from eventapp.models import Mode, OutboxMessage, OutboxStatus, RegistrationStatus, SeriesRegistrationStatus
 from eventapp.services import events, outbox
+from eventapp.services.audit import CLI
 from eventapp.services.submission import normalize_email
 from tests.smtp_server import SMTPServer
 
@@ -212,7 +213,7 @@ def test_confirm_mails_are_dropped_once_the_registration_no_longer_awaits_confir
     _confirmed, mail_confirmed = pending(other, status=RegistrationStatus.CONFIRMED, email_confirmed_at=now)
     _cancelled_with_event, mail_event = pending(event)
     session.commit()
-    events.cancel_event(session, event, now=now, message="Die Halle ist gesperrt.")
+    events.cancel_event(session, event, now=now, actor=CLI, message="Die Halle ist gesperrt.")
     session.commit()
 
     report = mail.deliver_outbox(session, now=now + timedelta(minutes=1), limit=50)
