@@ -28,6 +28,17 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _share(name: str, default: float) -> float:
+    """A fraction between 0 and 1 (a typo is refused at start, not obeyed half-way)."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+    return share
+
+
 #: What the imprint shows until the operator sets IMPRINT_NAME (the page marks it as a placeholder).
 IMPRINT_PLACEHOLDER_VALUES = {
     "IMPRINT_NAME": "Betreiber dieser Plattform (Platzhalter)",
@@ -92,6 +103,8 @@ class Config:
     REGISTRATION_CONFIRM_EMAIL = _bool("REGISTRATION_CONFIRM_EMAIL", True)
     #: Minutes between two mails to one address about one event when someone registers again.
     RESEND_INTERVAL_MINUTES = _int("RESEND_INTERVAL_MINUTES", 5)
+    #: Share of a mode's capacity that unconfirmed registrations may hold (at least 10 seats; DESIGN §3).
+    PENDING_HOLD_SHARE = _share("PENDING_HOLD_SHARE", 0.25)
     PRIVACY_CONSENT_VERSION = os.environ.get("PRIVACY_CONSENT_VERSION", "2026-11")
     #: Days after an event until its registrants' personal data is anonymised.
     PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 30)

@@ -20,10 +20,11 @@ from flask import Flask, request
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from sqlalchemy.orm import object_session
 
 from eventapp import labels
-from eventapp.models import Event, Person, Registration, RegistrationStatus, Series
-from eventapp.services import calendar
+from eventapp.models import Event, Person, Registration, RegistrationStatus, Series, utcnow
+from eventapp.services import calendar, capacity
 from eventapp.services.series import date_topic
 from eventapp.urls import event_url, external_url
 
@@ -154,6 +155,20 @@ def holding(registration: Registration) -> list[str]:
                 deadline=deadline,
             )
         ]
+    if status is RegistrationStatus.WAITLISTED and registration.email_confirmed_at is None and _seat_free(registration):
+        # Held back by the cap on unconfirmed holds (PENDING_HOLD_SHARE): a seat waits for them.
+        return [
+            _(
+                "Seats for taking part %(mode)s are still free, but only a limited number can be held for "
+                "registrations whose email address is not confirmed yet, so you are on the waiting list for now.",
+                mode=mode,
+            ),
+            _(
+                "Please confirm your email address by %(deadline)s: the moment you confirm, a seat is yours with "
+                "your ticket, as long as seats are still free; otherwise you keep your place in the queue.",
+                deadline=deadline,
+            ),
+        ]
     if status is RegistrationStatus.WAITLISTED and registration.email_confirmed_at is None:
         return [
             _(
@@ -189,6 +204,15 @@ def holding(registration: Registration) -> list[str]:
     if status is RegistrationStatus.CONFIRMED:
         return [_("You have a confirmed seat for taking part %(mode)s.", mode=mode)]
     return []
+
+
+def _seat_free(registration: Registration) -> bool:
+    """Whether the registration's mode has a seat nobody waits for, read now in its own session."""
+    session = object_session(registration)
+    if session is None:
+        return False
+    seats = capacity.availability(session, registration.event, now=utcnow()).modes.get(registration.mode)
+    return seats is not None and not seats.full
 
 
 # --- links ------------------------------------------------------------------------

@@ -195,8 +195,10 @@ def event(make, session):
 
 
 def test_update_event_reschedules_and_notifies_confirmed_registrants(runner, session, make, event):
+    """Seat holders and confirmed waiters are told; an unconfirmed waiter is not (issue 6, Part 2 §1)."""
     confirmed = [make.registration(event), make.registration(event, locale="en")]
-    make.registration(event, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow())
+    waiter = make.registration(event, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow())
+    make.registration(event, status=RegistrationStatus.WAITLISTED, waiting_since=utcnow(), email_confirmed_at=None)
     session.commit()
 
     result = runner.invoke(
@@ -204,7 +206,7 @@ def test_update_event_reschedules_and_notifies_confirmed_registrants(runner, ses
     )
 
     assert result.exit_code == 0, result.output
-    assert "2 registrant(s) notified" in result.output
+    assert "3 registrant(s) notified" in result.output
     session.expire_all()
     assert event.starts_at == datetime(2027, 11, 25, 9, 0, tzinfo=UTC)  # naive = Berlin (CET)
     assert event.ends_at == datetime(2027, 11, 25, 15, 0, tzinfo=UTC)
@@ -214,6 +216,7 @@ def test_update_event_reschedules_and_notifies_confirmed_registrants(runner, ses
     assert [(m.kind, m.registration_id, m.locale) for m in sent] == [
         ("event_updated", confirmed[0].id, "de"),
         ("event_updated", confirmed[1].id, "en"),
+        ("event_updated", waiter.id, "de"),
     ]
 
 

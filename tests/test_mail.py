@@ -41,7 +41,8 @@ KINDS = {
         INVITE,
         "event",
     ),
-    "event_updated": (CONFIRMED, {"changed": ["starts_at"]}, INVITE, "manage"),
+    # The update replaces the calendar entry and carries the QR ticket like the ticket mail (issue 6, Part 2 §1).
+    "event_updated": (CONFIRMED, {"changed": ["starts_at"]}, TICKET, "manage"),
     "event_cancelled": (
         {"status": RegistrationStatus.CANCELLED, "cancel_reason": CancelReason.EVENT_CANCELLED},
         {"message": "Die Halle ist gesperrt."},
@@ -253,10 +254,16 @@ def test_event_updated_invites_only_confirmed_registrations(session, registratio
     send(session, waiting, "event_updated", now, changed=["venue"])
     mail.deliver_outbox(session, now=now)
     by_address = {m["To"]: m for m in smtp_server.messages}
-    assert structure(by_address[confirmed.person.email]) == INVITE
-    assert parts(by_address[confirmed.person.email], "image/png") == []
+    assert structure(by_address[confirmed.person.email]) == TICKET
+    (png,) = parts(by_address[confirmed.person.email], "image/png")
+    assert png.get_content() == qr_png(ticket_token(current_keyring(), confirmed))
+    assert "ticket.png" in text_of(by_address[confirmed.person.email])
     assert structure(by_address[waiting.person.email]) == PLAIN
     assert "What has changed: place" in text_of(by_address[confirmed.person.email])
+    waiter_text = " ".join(text_of(by_address[waiting.person.email]).split())
+    assert "What has changed: place" in waiter_text
+    assert "You are on the waiting list for taking part on site and do not hold a seat yet." in waiter_text
+    assert "ticket.png" not in waiter_text
 
 
 def test_organizer_text_is_escaped_in_html_and_kept_in_text(session, registration_for, smtp_server, now):

@@ -69,9 +69,7 @@ DOMAIN_MESSAGES = {
     "registration_closed": _l("Registration for this event is closed."),
     "event_cancelled": _l("This event has been cancelled."),
     "mode_not_offered": _l("This event does not offer the chosen way of taking part."),
-    "link_expired": _l(
-        "This link has expired: the registration was not confirmed within 24 hours. Please register again."
-    ),
+    "link_expired": _l("This link has expired: the registration was not confirmed in time. Please register again."),
     "invalid_state": _l("This is not possible for your registration in its current state."),
 }
 

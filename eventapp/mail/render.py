@@ -58,8 +58,9 @@ from eventapp.urls import event_url, external_url
 INVITATION_KINDS = frozenset({"ticket", "event_updated"})
 #: Kinds whose mail carries ``METHOD:CANCEL`` when the person had a ticket.
 CANCELLATION_KINDS = frozenset({"cancelled", "event_cancelled"})
-#: Kinds that attach the QR ticket (with a confirmed on-site seat; online there is no door).
-QR_KINDS = frozenset({"ticket"})
+#: Kinds that attach the QR ticket (with a confirmed on-site seat; online there is no door): the
+#: ticket, and an update of the event, which replaces the calendar entry and the ticket mail's content.
+QR_KINDS = frozenset({"ticket", "event_updated"})
 #: Kinds that attach the person's confirmed series dates as one METHOD:PUBLISH file.
 SERIES_CALENDAR_KINDS = frozenset({"series_confirmed"})
 

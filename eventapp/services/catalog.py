@@ -12,7 +12,7 @@ until it has started), so a conference stays on the start page while it runs.
 
 Seat numbers for many events come from grouped queries (:func:`availabilities`);
 the rule that turns counts into a state lives in
-``seats.availability_from_counts`` and nowhere else.
+``capacity.availability_from_counts`` and nowhere else.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from eventapp.models import Event, Organization
-from eventapp.services import seats
+from eventapp.services import capacity
 from eventapp.services.errors import NotFound, ValidationError
 
 #: Formats the programme uses (DESIGN §2). Filtering by one of these is never an
@@ -134,16 +134,16 @@ def organizations_with_events(
     return list(session.scalars(query))
 
 
-def availabilities(session: Session, events: Sequence[Event], *, now: datetime) -> dict[int, seats.Availability]:
+def availabilities(session: Session, events: Sequence[Event], *, now: datetime) -> dict[int, capacity.Availability]:
     """Availability of many events (state and seats per mode) without a query per event.
 
-    The counts come from ``seats.seat_counts`` (grouped queries over all the
-    events) and the state from ``seats.availability_from_counts``, the same
-    two pieces ``seats.availability`` uses for one event, so the list and the
+    The counts come from ``capacity.seat_counts`` (grouped queries over all the
+    events) and the state from ``capacity.availability_from_counts``, the same
+    two pieces ``capacity.availability`` uses for one event, so the list and the
     detail page can never disagree.
     """
-    counts = seats.seat_counts(session, [event.id for event in events], now=now)
-    return {event.id: seats.availability_from_counts(event, *counts[event.id], now=now) for event in events}
+    counts = capacity.seat_counts(session, [event.id for event in events], now=now)
+    return {event.id: capacity.availability_from_counts(event, *counts[event.id], now=now) for event in events}
 
 
 def group_by_month(events: Iterable[Event], *, tz: tzinfo) -> list[tuple[date, list[Event]]]:

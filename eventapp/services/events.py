@@ -117,7 +117,7 @@ def update_event(
     capacity_on_site: int | None | EllipsisType = ...,
     capacity_online: int | None | EllipsisType = ...,
 ) -> EventChange:
-    """Reschedule, move or resize an event and tell its confirmed attendees.
+    """Reschedule, move or resize an event and tell its confirmed attendees and waiters.
 
     ``None`` (or ``...`` for capacities, where None means unlimited) leaves a field
     as it is. Moving only the start keeps the event's duration (and a registration
@@ -181,9 +181,13 @@ def update_event(
 
     notified = 0
     if changed:
-        for confirmed in _registrations(session, event, (RegistrationStatus.CONFIRMED,)):
-            outbox.mail_registrant(session, confirmed, "event_updated", now=now, changed=changed)
-            notified += 1
+        # Seat holders and confirmed waiters (they may still get a seat and plan around the
+        # date); unconfirmed sign-ups are not written to, as on cancellation.
+        told = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+        for active in _registrations(session, event, told):
+            if active.email_confirmed_at is not None:
+                outbox.mail_registrant(session, active, "event_updated", now=now, changed=changed)
+                notified += 1
     if raised:
         seats.promote(session, event, now=now)
     return EventChange(event, changed, notified)

@@ -30,7 +30,7 @@ from eventapp.models import (
     RegistrationStatus,
 )
 from eventapp.models.registration import new_token
-from eventapp.services import audit, outbox, seats
+from eventapp.services import audit, capacity, outbox, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import InvalidState, LinkExpired, ModeNotOffered, NotFound
 from eventapp.services.seats import CONFIRM_WINDOW
@@ -105,17 +105,22 @@ def submit(
     series_registration_id: int | None = None,
     actor: Actor | None = None,
     notify: bool = True,
+    pending_hold_share: float = seats.PENDING_HOLD_SHARE,
 ) -> SubmitOutcome:
     """Register a person; the seat is decided here (DESIGN §3).
 
-    Registering again with an active registration re-sends its link (at most once
-    per ``resend_interval``) and otherwise changes nothing, so callers can answer
-    both cases identically. ``notify=False`` queues no mail for a new registration:
-    a series registration tells the person about all its dates in one mail.
+    An unconfirmed submission takes a free seat only while the mode's unconfirmed
+    holds are below their cap (``pending_hold_share``, see ``seats.pending_cap``);
+    beyond it, it waits unconfirmed in the mode that has the seat, and confirming
+    promotes it at once while a seat is free. Registering again with an active
+    registration re-sends its link (at most once per ``resend_interval``) and
+    otherwise changes nothing, so callers can answer both cases identically.
+    ``notify=False`` queues no mail for a new registration: a series registration
+    tells the person about all its dates in one mail.
     """
     event, tally = seats.prepare(session, event, now=now)
     clean = clean_input(data, modes=event.modes, questions=event.questions)
-    seats.check_open(event, now=now)  # on the locked, fresh row: it may have been cancelled meanwhile
+    capacity.check_open(event, now=now)  # on the locked, fresh row: it may have been cancelled meanwhile
     mode, waiting_for, locale = clean.mode, clean.waiting_for, clean.locale
     person, existing = _person_and_active(session, event, clean.email, locale, now)
     if existing is not None:
@@ -127,11 +132,20 @@ def submit(
         return SubmitOutcome(existing, created=False)
 
     person.language = locale
+
+    def holdable(wanted: Mode) -> bool:
+        if tally.full(event, wanted):
+            return False
+        return not confirm_email or seats.may_hold_unconfirmed(tally, event, wanted, pending_hold_share)
+
     # Someone who would rather wait for ``waiting_for`` gets it right away when it has room.
-    if waiting_for is not None and not tally.full(event, waiting_for):
+    if waiting_for is not None and holdable(waiting_for):
         mode, waiting_for = waiting_for, None
-    seat_free = not tally.full(event, mode)
-    if not seat_free and waiting_for is not None:
+    seat_free = holdable(mode)
+    # Beyond the cap of unconfirmed holds (seats are free, but not for the unconfirmed): wait
+    # in this mode, still wanting ``waiting_for``; confirming promotes at once (seats.promote).
+    held_back = not seat_free and not tally.full(event, mode)
+    if not seat_free and not held_back and waiting_for is not None:
         # Neither mode has room: queue for the preferred one.
         mode, waiting_for = waiting_for, None
     email_confirmed = None if confirm_email else now
@@ -151,7 +165,7 @@ def submit(
         waiting_since=now if (waiting_for is not None or status is RegistrationStatus.WAITLISTED) else None,
         status=status,
         email_confirmed_at=email_confirmed,
-        expires_at=None if email_confirmed else now + CONFIRM_WINDOW,
+        expires_at=None if email_confirmed else seats.confirm_deadline(event, now=now),
         answers=clean.answers,
         locale=locale,
         privacy_consent_version=consent_version,
@@ -283,7 +297,7 @@ def switch_mode(
         raise InvalidState()
     if target is not None and (registration.mode is target or registration.waiting_for is target):
         return registration
-    seats.check_open(event, now=now)
+    capacity.check_open(event, now=now)
     target = registration.mode.other
     if not event.offers(target):
         raise ModeNotOffered()

@@ -9,174 +9,56 @@ is not charged a second round trip.
 
 from __future__ import annotations
 
+import math
 import secrets
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
-from eventapp.models import (
-    SEAT_STATUSES,
-    CancelReason,
-    Event,
-    EventStatus,
-    Mode,
-    Registration,
-    RegistrationStatus,
-)
+from eventapp.models import SEAT_STATUSES, CancelReason, Event, Mode, Registration, RegistrationStatus
 from eventapp.services import audit, outbox
-from eventapp.services.errors import EventCancelled, NotFound, RegistrationClosed, RegistrationNotOpen
+from eventapp.services.capacity import Tally, closes_at, tallies
+from eventapp.services.errors import NotFound
 
 #: How long a pending seat (or an unconfirmed waiter) waits for the email confirmation.
 CONFIRM_WINDOW = timedelta(hours=24)
+#: Default share of a mode's capacity that unconfirmed registrations may hold (DESIGN §3).
+PENDING_HOLD_SHARE = 0.25
+#: However small the mode, this many unconfirmed holds are always allowed.
+MIN_PENDING_HOLDS = 10
 _LOCKS_KEY = "eventapp.seats.locked"
 
 
-@dataclass
-class ModeAvailability:
-    mode: Mode
-    capacity: int | None
-    #: Seats held by pending or confirmed registrations.
-    taken: int
-    #: Email-confirmed registrations waiting for this mode.
-    waiting: int
-
-    @property
-    def seats_left(self) -> int | None:
-        return None if self.capacity is None else max(self.capacity - self.taken, 0)
-
-    @property
-    def full(self) -> bool:
-        """A new submission would wait: no seat, or someone is already waiting."""
-        return self.waiting > 0 or (self.capacity is not None and self.taken >= self.capacity)
+# --- the rules of a new registration --------------------------------------------------------
 
 
-@dataclass
-class Availability:
-    #: "open", "waitlist" (every offered mode full), "not_yet_open", "closed", "cancelled".
-    state: str
-    modes: dict[Mode, ModeAvailability]
+def confirm_deadline(event: Event, *, now: datetime) -> datetime:
+    """When an unconfirmed registration expires: the earlier of ``now`` + 24 hours and the start.
 
-
-@dataclass
-class Tally:
-    """Counts of one event's active registrations, from one grouped query."""
-
-    #: Seats held per mode (pending rows past ``expires_at`` not counted).
-    taken: dict[Mode, int] = field(default_factory=lambda: dict.fromkeys(Mode, 0))
-    #: Email-confirmed waiters per mode they wait for.
-    waiting: dict[Mode, int] = field(default_factory=lambda: dict.fromkeys(Mode, 0))
-    #: Unconfirmed registrations past ``expires_at`` that the next seat decision expires.
-    overdue: int = 0
-
-    def full(self, event: Event, mode: Mode) -> bool:
-        """A newcomer must wait: no free seat, or an email-confirmed person already waits."""
-        capacity = event.capacity(mode)
-        return self.waiting[mode] > 0 or (capacity is not None and self.taken[mode] >= capacity)
-
-
-# --- state of an event ------------------------------------------------------------------
-
-
-def closes_at(event: Event) -> datetime:
-    """When registration ends: the configured deadline, at the latest the event's end."""
-    ends = event.ends_at or event.starts_at
-    if event.registration_closes_at is not None:
-        return min(event.registration_closes_at, ends)
-    return ends
-
-
-def check_open(event: Event, *, now: datetime) -> None:
-    """Raise unless the event takes registrations at ``now``."""
-    if event.status is EventStatus.CANCELLED:
-        raise EventCancelled()
-    if event.status is not EventStatus.PUBLISHED:
-        raise NotFound()
-    if event.registration_opens_at is not None and now < event.registration_opens_at:
-        raise RegistrationNotOpen()
-    if now >= closes_at(event):
-        raise RegistrationClosed()
-
-
-def opening_state(event: Event, *, now: datetime) -> str | None:
-    """ "cancelled", "not_yet_open" or "closed" from the event alone (no query); None while open."""
-    if event.status is EventStatus.CANCELLED:
-        return "cancelled"
-    if event.registration_opens_at is not None and now < event.registration_opens_at:
-        return "not_yet_open"
-    if event.status is not EventStatus.PUBLISHED or now >= closes_at(event):
-        return "closed"
-    return None
-
-
-def _state(event: Event, modes: dict[Mode, ModeAvailability], now: datetime) -> str:
-    closed = opening_state(event, now=now)
-    if closed is not None:
-        return closed
-    if all(m.full for m in modes.values()):
-        return "waitlist"
-    return "open"
-
-
-def _tallies(session: Session, event_ids: Iterable[int], *, now: datetime) -> dict[int, Tally]:
-    """Seats taken, confirmed waiters and overdue rows per event, in one grouped query."""
-    ids = list(event_ids)
-    result = {event_id: Tally() for event_id in ids}
-    if not ids:
-        return result
-    R = Registration
-    overdue = and_(R.email_confirmed_at.is_(None), R.expires_at.is_not(None), R.expires_at <= now)
-    flag = case((overdue, 1), else_=0)
-    confirmed_email = case((R.email_confirmed_at.is_not(None), 1), else_=0)
-    rows = session.execute(
-        select(R.event_id, R.mode, R.status, R.waiting_for, confirmed_email, flag, func.count())
-        .where(R.event_id.in_(ids), R.status.in_(SEAT_STATUSES + (RegistrationStatus.WAITLISTED,)))
-        .group_by(R.event_id, R.mode, R.status, R.waiting_for, confirmed_email, flag)
-    )
-    for event_id, mode, status, waiting_for, has_email, is_overdue, count in rows:
-        tally = result[event_id]
-        status = RegistrationStatus(status)
-        if is_overdue:
-            tally.overdue += count
-        if status in SEAT_STATUSES and not is_overdue:
-            tally.taken[Mode(mode)] += count
-        if has_email:
-            if status is RegistrationStatus.WAITLISTED:
-                tally.waiting[Mode(mode)] += count
-            elif status is RegistrationStatus.CONFIRMED and waiting_for is not None:
-                tally.waiting[Mode(waiting_for)] += count
-    return result
-
-
-def seat_counts(
-    session: Session, event_ids: Iterable[int], *, now: datetime
-) -> dict[int, tuple[dict[Mode, int], dict[Mode, int]]]:
-    """Seats taken and confirmed waiters per mode for many events, in one grouped query.
-
-    Pending rows past ``expires_at`` are not counted: they are expired at the next
-    seat-deciding transaction anyway.
+    A registration made while the event runs (registration stays open until its end)
+    would expire at once by that rule, so it gets until registration closes instead.
     """
-    return {event_id: (t.taken, t.waiting) for event_id, t in _tallies(session, event_ids, now=now).items()}
+    start = event.starts_at if event.starts_at > now else closes_at(event)
+    return min(now + CONFIRM_WINDOW, start)
 
 
-def availability_from_counts(
-    event: Event, taken: dict[Mode, int], waiting: dict[Mode, int], *, now: datetime
-) -> Availability:
-    """The state rule, given counts (lists compute the counts for many events at once)."""
-    modes = {
-        mode: ModeAvailability(mode, event.capacity(mode), taken.get(mode, 0), waiting.get(mode, 0))
-        for mode in event.modes
-    }
-    return Availability(_state(event, modes, now), modes)
+def pending_cap(event: Event, mode: Mode, share: float = PENDING_HOLD_SHARE) -> int | None:
+    """How many seats of ``mode`` unconfirmed registrations may hold: max(10, ⌈capacity × share⌉).
+
+    None for an unlimited mode (nothing to block). So fake addresses cannot hold a whole mode.
+    """
+    capacity = event.capacity(mode)
+    if capacity is None:
+        return None
+    return max(MIN_PENDING_HOLDS, math.ceil(capacity * share))
 
 
-def availability(session: Session, event: Event, *, now: datetime) -> Availability:
-    """Seats and state of one event, for pages and the API."""
-    taken, waiting = seat_counts(session, [event.id], now=now)[event.id]
-    return availability_from_counts(event, taken, waiting, now=now)
+def may_hold_unconfirmed(tally: Tally, event: Event, mode: Mode, share: float = PENDING_HOLD_SHARE) -> bool:
+    """Whether one more unconfirmed registration may hold a seat of ``mode`` (below the cap)."""
+    cap = pending_cap(event, mode, share)
+    return cap is None or tally.pending[mode] < cap
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -332,8 +214,13 @@ def promote(session: Session, event: Event, *, now: datetime) -> list[Registrati
                     head.change_count += 1
                     reason = "moved"
                     moved = True
-                head.waiting_for = None
-                head.waiting_since = None
+                if head.waiting_for is None or head.waiting_for is head.mode:
+                    head.waiting_for = None
+                    head.waiting_since = None
+                else:
+                    # Held back by the cap on unconfirmed holds while wanting the other mode: the
+                    # seat here is the fallback, and the queue for the wanted mode starts now.
+                    head.waiting_since = now
                 issue_ticket(head)
                 session.flush()
                 audit.record(session, audit.SYSTEM, f"registration.{reason}", head, now=now)  # promoted | moved
@@ -349,11 +236,11 @@ def prepare(session: Session, event: Event, *, now: datetime) -> tuple[Event, Ta
     one only in the rare case that something expired).
     """
     event = lock_event(session, event)
-    tally = _tallies(session, [event.id], now=now)[event.id]
+    tally = tallies(session, [event.id], now=now)[event.id]
     if tally.overdue:
         _expire_overdue(session, event, now=now)
         promote(session, event, now=now)
-        tally = _tallies(session, [event.id], now=now)[event.id]
+        tally = tallies(session, [event.id], now=now)[event.id]
     return event, tally
 
 

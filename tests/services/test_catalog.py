@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from eventapp.models import EventStatus, Mode, RegistrationStatus
-from eventapp.services import catalog, seats
+from eventapp.services import capacity, catalog
 from eventapp.services.errors import NotFound, ValidationError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -160,7 +160,7 @@ def test_availabilities_match_availability_per_event(session, make, now):
     many = catalog.availabilities(session, events, now=now)
 
     for event in events:
-        assert many[event.id] == seats.availability(session, event, now=now)
+        assert many[event.id] == capacity.availability(session, event, now=now)
     assert many[full.id].modes[Mode.ON_SITE].seats_left == 0
     assert many[full.id].modes[Mode.ON_SITE].waiting == 2
     assert many[full.id].modes[Mode.ONLINE].seats_left == 1

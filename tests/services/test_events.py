@@ -46,10 +46,13 @@ def waiting(make, event, minutes, **overrides):
 
 
 def test_moving_the_start_keeps_the_duration_and_tells_confirmed_attendees(session, make, now, event):
+    """Seat holders and waiters whose address is confirmed learn the new date (issue 6, Part 2 §1);
+    unconfirmed sign-ups and ended registrations do not."""
     german = make.registration(event, locale="de")
     english = make.registration(event, locale="en", mode=Mode.ONLINE)
     make.registration(event, status=RegistrationStatus.PENDING, email_confirmed_at=None)
-    waiting(make, event, 1)
+    waiter = waiting(make, event, 1)
+    waiting(make, event, 2, email_confirmed_at=None)
     make.registration(event, status=RegistrationStatus.CANCELLED)
 
     new_start = START + timedelta(days=7, hours=1)
@@ -63,6 +66,7 @@ def test_moving_the_start_keeps_the_duration_and_tells_confirmed_attendees(sessi
     assert [(m.kind, m.registration_id, m.locale) for m in sent] == [
         ("event_updated", german.id, "de"),
         ("event_updated", english.id, "en"),
+        ("event_updated", waiter.id, "de"),
     ]
     assert sent[0].to_address == german.person.email
     assert sent[0].event_id == event.id

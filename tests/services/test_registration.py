@@ -22,8 +22,8 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
+from eventapp.services import capacity, seats
 from eventapp.services import registration as reg
-from eventapp.services import seats
 from eventapp.services.errors import (
     EventCancelled,
     InvalidState,
@@ -78,7 +78,7 @@ def test_free_seat_gives_pending_registration_holding_the_seat(session, make, no
     r = submit(session, event, now)
     assert r.status is S.PENDING
     assert r.expires_at == now + timedelta(hours=24)
-    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
+    assert capacity.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
     assert [m.kind for m in mails(session)] == ["confirm_email"]
     assert mails(session)[0].context == {"waitlisted": False}
 
@@ -206,7 +206,7 @@ def test_past_event_is_closed(session, make, now):
     event = make.event(starts_at=now - timedelta(days=2))
     with pytest.raises(RegistrationClosed):
         submit(session, event, now)
-    assert seats.availability(session, event, now=now).state == "closed"
+    assert capacity.availability(session, event, now=now).state == "closed"
 
 
 def test_questions_validation_and_sensitive_consent(session, make, now):
@@ -369,7 +369,7 @@ def test_cross_mode_move_frees_old_seat_for_that_queue(session, make, now):
     assert mover.mode is Mode.ON_SITE
     assert online_waiter.status is S.CONFIRMED
     assert online_waiter.mode is Mode.ONLINE
-    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
+    assert capacity.availability(session, event, now=now).modes[Mode.ON_SITE].seats_left == 0
 
 
 def test_switch_mode_moves_when_free_else_waits(session, make, now):
@@ -414,13 +414,13 @@ def test_registration_by_token(session, make, now):
 
 def test_availability_states(session, make, now):
     event = make.event(capacity_on_site=1, attendance=EventAttendance.ON_SITE)
-    assert seats.availability(session, event, now=now).state == "open"
+    assert capacity.availability(session, event, now=now).state == "open"
     submit(session, event, now)
-    assert seats.availability(session, event, now=now).state == "waitlist"
+    assert capacity.availability(session, event, now=now).state == "waitlist"
     event.registration_opens_at = now + timedelta(days=1)
-    assert seats.availability(session, event, now=now).state == "not_yet_open"
+    assert capacity.availability(session, event, now=now).state == "not_yet_open"
     event.status = EventStatus.CANCELLED
-    assert seats.availability(session, event, now=now).state == "cancelled"
+    assert capacity.availability(session, event, now=now).state == "cancelled"
 
 
 # --- concurrency ---------------------------------------------------------------------------------
@@ -487,7 +487,7 @@ def test_parallel_registrations_queue_order_is_kept_under_promotion(app, session
     ).all()
     assert {r.id for r in queue[:3]} <= {r.id for r in promoted}
     assert all(r.status is S.WAITLISTED for r in queue[3:])
-    assert seats.availability(session, event, now=now).modes[Mode.ON_SITE].taken == 5
+    assert capacity.availability(session, event, now=now).modes[Mode.ON_SITE].taken == 5
 
 
 def test_now_is_timezone_aware(now):

@@ -31,14 +31,14 @@ from eventapp.blueprints.api.schemas import (
     RegistrationRequest,
     in_list_range,
 )
-from eventapp.blueprints.registration.common import registration_limit, submit_settings
+from eventapp.blueprints.registration.common import hold_settings, registration_limit, submit_settings
 from eventapp.extensions import csrf, db, limiter
 from eventapp.models import BERLIN, Event, Question, utcnow
-from eventapp.services import catalog, listing, seats
+from eventapp.services import capacity, catalog, listing
 from eventapp.services import registration as registration_service
 from eventapp.services import series as series_service
+from eventapp.services.capacity import Availability
 from eventapp.services.errors import ValidationError
-from eventapp.services.seats import Availability
 from eventapp.urls import event_url, external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -226,7 +226,7 @@ def events() -> Response:
 def event(slug: str) -> Response:
     """One published or cancelled event; drafts are 404 like unknown slugs."""
     found = catalog.event_by_slug(db.session, slug)
-    availability = seats.availability(db.session, found, now=utcnow())
+    availability = capacity.availability(db.session, found, now=utcnow())
     return _json(event_out(found, availability, locale=str(get_locale())))
 
 
@@ -237,7 +237,7 @@ def register(slug: str) -> tuple[Response, int]:
     found = registration_service.event_for_submission(db.session, slug)
     body = validate(RegistrationRequest, json_object())
     data = registration_input(body)
-    registration_service.submit(db.session, found, data, now=utcnow(), **submit_settings())
+    registration_service.submit(db.session, found, data, now=utcnow(), **submit_settings(), **hold_settings())
     db.session.commit()
     return check_inbox()
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from eventapp.blueprints.errors import error_page
 from eventapp.extensions import db
 from eventapp.models import BERLIN, utcnow
-from eventapp.services import catalog, seats
+from eventapp.services import capacity, catalog
 from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
 
@@ -89,7 +89,7 @@ def event(slug: str) -> Response | str:
         found = catalog.event_by_slug(db.session, slug)
     except NotFound:
         return error_page(404, _("We could not find this event. It may have been moved or removed."))
-    availability = seats.availability(db.session, found, now=now)
+    availability = capacity.availability(db.session, found, now=now)
     return render_template(
         "public/event.html",
         event=found,

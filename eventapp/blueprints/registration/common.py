@@ -47,6 +47,11 @@ def submit_settings() -> SubmitSettings:
     )
 
 
+def hold_settings() -> dict[str, float]:
+    """The settings only a single event's submission takes (series dates are created confirmed)."""
+    return {"pending_hold_share": current_app.config["PENDING_HOLD_SHARE"]}
+
+
 def registration_limit() -> str:
     """The rate limit of every registration POST, pages and API alike (``RATELIMIT_REGISTRATION``)."""
     return current_app.config["RATELIMIT_REGISTRATION"]
@@ -89,6 +94,7 @@ def commit_submission(
     data: RegistrationInput,
     *,
     now: datetime,
+    **extra: Any,
 ) -> int | None:
     """Submit ``data`` for ``target`` through ``submit`` (``registration.submit`` or
     ``series.submit_series``) with the app's settings, and commit.
@@ -100,7 +106,7 @@ def commit_submission(
     not open, closed, cancelled) is rolled back and raised for the caller's own page.
     """
     try:
-        submit(db.session, target, data, now=now, **submit_settings())
+        submit(db.session, target, data, now=now, **submit_settings(), **extra)
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()

@@ -20,6 +20,7 @@ from eventapp.blueprints.registration.common import (
     commit_submission,
     form_context,
     form_locale,
+    hold_settings,
     in_their_language,
     inbox_page,
     keep_private,
@@ -31,7 +32,7 @@ from eventapp.extensions import db, limiter
 from eventapp.keys import current_keyring
 from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
-from eventapp.services import catalog, registration, seats
+from eventapp.services import capacity, catalog, registration, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     DomainError,
@@ -80,12 +81,12 @@ def _render_form(
     *,
     now: datetime,
     status: int = 200,
-    availability: seats.Availability | None = None,
+    availability: capacity.Availability | None = None,
 ) -> tuple[str, int]:
     return (
         render_template(
             "registration/form.html",
-            availability=availability or seats.availability(db.session, event, now=now),
+            availability=availability or capacity.availability(db.session, event, now=now),
             **form_context(event, form),
         ),
         status,
@@ -110,10 +111,10 @@ def form(slug: str) -> Response | tuple[str, int]:
         # Read once, with the lock the submission takes anyway (the service reads it no second time);
         # whether it is open needs no seat counts.
         event = registration.event_for_submission(db.session, slug)
-        state = seats.opening_state(event, now=now) or "open"
+        state = capacity.opening_state(event, now=now) or "open"
     else:
         event = _event(slug)
-        availability = seats.availability(db.session, event, now=now)
+        availability = capacity.availability(db.session, event, now=now)
         state = availability.state
     if state not in FORM_STATES:
         message = domain_message(_STATE_ERRORS[state]())
@@ -133,7 +134,7 @@ def form(slug: str) -> Response | tuple[str, int]:
         mode, waiting_for = preferred, None
     data = form.to_input(mode=mode, waiting_for=waiting_for, locale=form_locale())
     try:
-        refused = commit_submission(form, registration.submit, event, data, now=now)
+        refused = commit_submission(form, registration.submit, event, data, now=now, **hold_settings())
     except (RegistrationNotOpen, RegistrationClosed, EventCancelled) as error:
         state = next(name for name, kind in _STATE_ERRORS.items() if isinstance(error, kind))
         return _unavailable(event, domain_message(error), state=state, status=409)
@@ -173,7 +174,7 @@ def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None
         return None
     if reg.waiting_for is not None:
         return None
-    availability = seats.availability(db.session, event, now=now)
+    availability = capacity.availability(db.session, event, now=now)
     if availability.state not in FORM_STATES:
         return None
     target = reg.mode.other
@@ -181,7 +182,7 @@ def _switch_target(reg: Registration, now: datetime) -> tuple[Mode, bool] | None
 
 
 def _expired_page(reg: Registration) -> tuple[str, int]:
-    state = seats.availability(db.session, reg.event, now=utcnow()).state
+    state = capacity.availability(db.session, reg.event, now=utcnow()).state
     return render_template(
         "registration/expired.html", reg=reg, event=reg.event, can_register=state in FORM_STATES
     ), 410
