@@ -410,6 +410,7 @@ def test_permanent_rejection_fails_at_once_and_is_not_retried(session, registrat
         (ConnectionRefusedError(111, "Connection refused"), False, True),
         (TimeoutError("timed out"), False, True),
         (mail.UnsupportedMessage("jörg@example.org needs SMTPUTF8"), True, False),
+        (smtplib.SMTPSenderRefused(552, b"5.3.4 message size exceeds limit", "noreply@localhost"), True, False),
     ],
 )
 def test_failure_classification(error, permanent, outage):

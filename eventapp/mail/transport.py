@@ -220,6 +220,8 @@ def is_permanent(error: BaseException) -> bool:
     """
     if isinstance(error, UnsupportedMessage):
         return True
+    if isinstance(error, smtplib.SMTPSenderRefused) and _code(error.smtp_code) == 552:
+        return True  # MAIL FROM ... SIZE=n refused: this message is too large for the relay
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [_code(reply[0]) for reply in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
@@ -235,6 +237,8 @@ def is_outage(error: BaseException) -> bool:
     message is retried with backoff for as long as the outage lasts.
     """
     if isinstance(error, UnsupportedMessage | smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+        return False
+    if is_permanent(error):
         return False
     return isinstance(error, smtplib.SMTPException | OSError | socket.timeout)
 
