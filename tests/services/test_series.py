@@ -384,6 +384,14 @@ def test_joining_again_is_refused_for_past_dates_other_series_and_a_left_series(
     assert not entry.can_rejoin
 
 
+def test_before_the_email_is_confirmed_the_dates_await_that_confirmation(session, pausenhof, now):
+    """Not "not registered yet (registration not open)", which a pending series page used to say."""
+    found = series.submit_series(session, pausenhof, data(), now=now).series_registration
+    upcoming = [e for e in series.date_overview(session, found, now=now) if e.event.starts_at > now]
+    assert upcoming and {e.state for e in upcoming} == {"pending"}
+    assert not any(e.can_decline or e.can_rejoin for e in upcoming)
+
+
 def test_date_topic_is_the_title_without_the_series_name(make):
     found = make.series(slug="ph", title="Pausenhof")
     assert series.date_topic(make.event(series=found, title="Pausenhof: Digitale Behördengänge")) == (

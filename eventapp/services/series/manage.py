@@ -68,6 +68,9 @@ def date_overview(
             state = "declined" if declined else "cancelled"
         elif not upcoming:
             state = "past"
+        elif series_registration.status is SeriesRegistrationStatus.PENDING:
+            # Not "registration not open": the dates wait for the person's email confirmation.
+            state = "pending"
         else:
             state = "not_registered"
         can_decline = (
