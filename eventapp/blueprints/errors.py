@@ -49,6 +49,7 @@ DOMAIN_STATUSES = {
     "validation_error": 400,
     "not_found": 404,
     "link_expired": 410,
+    "handover_expired": 410,
 }
 
 #: The services report field problems as short codes; the API answers in words, like the
@@ -71,6 +72,13 @@ DOMAIN_MESSAGES = {
     "mode_not_offered": _l("This event does not offer the chosen way of taking part."),
     "link_expired": _l("This link has expired: the registration was not confirmed in time. Please register again."),
     "invalid_state": _l("This is not possible for your registration in its current state."),
+    "already_registered": _l(
+        "You are already registered for this event with this email address, so this registration cannot be "
+        "passed on to you."
+    ),
+    "handover_expired": _l(
+        "This link is no longer valid: the registration was passed on to someone else, or the request has expired."
+    ),
 }
 
 

@@ -235,6 +235,9 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     sender = config["MAIL_DEFAULT_SENDER"]
     data = _load(session, message)
     registration, event, series_registration = data.registration, data.event, data.series_registration
+    if registration is not None and registration.person.email != message.to_address:
+        # Passed on to someone else since it was queued: its links and ticket now belong to them.
+        raise RenderError("the registration has been passed on to another address")
     method = invitation_method(message, registration)
     locale = _locale(message)
     series_dates = date_overview(session, series_registration, now=now) if series_registration else []

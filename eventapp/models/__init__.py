@@ -15,6 +15,7 @@ from eventapp.models.event import (
     QuestionKind,
     Series,
 )
+from eventapp.models.handover import Handover
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import (
     ACTIVE_STATUSES,
@@ -47,6 +48,7 @@ __all__ = [
     "Event",
     "EventAttendance",
     "EventStatus",
+    "Handover",
     "Mode",
     "Organization",
     "OutboxMessage",

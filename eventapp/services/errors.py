@@ -63,6 +63,12 @@ class LinkExpired(DomainError):
     code = "link_expired"
 
 
+class AlreadyRegistered(DomainError):
+    """The person already holds an active registration for this event."""
+
+    code = "already_registered"
+
+
 class InvalidState(DomainError):
     """The registration is not in a state that allows this action."""
 

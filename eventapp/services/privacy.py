@@ -14,15 +14,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventapp.models import ActorKind, AuditEntry, PersonalData, Registration, SeriesRegistration
+from eventapp.models import ActorKind, AuditEntry, Handover, PersonalData, Registration, SeriesRegistration
 from eventapp.services.audit import PERSONAL_DETAIL_KEYS
 
 #: What a name reads after anonymisation.
 ANONYMISED = ""
 
 
-def anonymise(session: Session, record: Registration | SeriesRegistration, *, now: datetime) -> bool:
-    """Clear the personal data of one registration or series registration.
+def anonymise(session: Session, record: Registration | SeriesRegistration | Handover, *, now: datetime) -> bool:
+    """Clear the personal data of one registration, series registration or handover offer.
+
+    A registration takes the offers to pass it on with it (they name the colleague).
 
     Returns False when it was anonymised before (the purge may run again). The
     person (email address) is left alone: it may hold other, live registrations; the
@@ -37,6 +39,9 @@ def anonymise(session: Session, record: Registration | SeriesRegistration, *, no
     record.organization = ANONYMISED
     record.answers = {}
     record.anonymised_at = now
+    if isinstance(record, Registration):
+        for offer in session.scalars(select(Handover).where(Handover.registration_id == record.id)):
+            anonymise(session, offer, now=now)
     for entry in session.scalars(
         select(AuditEntry).where(AuditEntry.object_type == record.__tablename__, AuditEntry.object_id == record.id)
     ):

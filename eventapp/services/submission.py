@@ -122,6 +122,20 @@ def _clean_answers(questions_list: Iterable[Question], answers: Any) -> tuple[di
     return cleaned, sensitive
 
 
+def clean_names(given_name: Any, family_name: Any, organization: Any) -> tuple[str, str, str]:
+    """Names and organization checked as at registration (for corrections and handovers)."""
+    return (
+        _clean_text("given_name", given_name, MAX_NAME, required=True),
+        _clean_text("family_name", family_name, MAX_NAME, required=True),
+        _clean_text("organization", organization, MAX_ORGANIZATION, required=False),
+    )
+
+
+def clean_answers(questions: Iterable[Question], answers: Any) -> tuple[dict[str, Any], bool]:
+    """Answers checked against the questions as at registration; returns (answers, any sensitive answered)."""
+    return _clean_answers(questions, answers)
+
+
 @dataclass
 class CleanInput:
     """A submission after validation and normalisation."""

@@ -134,6 +134,8 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "switch mode": lambda s: f"/r/{s.confirmed}/switch",
     "new ticket": lambda s: f"/r/{s.confirmed}/reissue",
     "cancel": lambda s: f"/r/{s.confirmed}/cancel",
+    "correct details": lambda s: f"/r/{s.confirmed}/details",
+    "pass on": lambda s: f"/r/{s.confirmed}/handover",
     "series": lambda s: f"/series/{SERIES}",
     "series form": lambda s: f"/series/{SERIES}/register",
     "series check your inbox": lambda s: f"/series/{SERIES}/registered",
