@@ -117,8 +117,14 @@ def obsolete_reason(session: Session, message: OutboxMessage, *, now: datetime) 
 
     A "please confirm" mail whose registration is no longer awaiting confirmation
     (confirmed meanwhile, cancelled with its event, expired) would only send a link
-    that leads nowhere; it is dropped at delivery.
+    that leads nowhere; it is dropped at delivery. So is any mail about a registration
+    that has since been passed on to another address: its links and ticket are no
+    longer the addressee's.
     """
+    if message.registration_id:
+        registration = session.get(Registration, message.registration_id)
+        if registration is not None and registration.person.email != message.to_address:
+            return "Not sent: the registration has been passed on to another address."
     if message.kind == "confirm_email" and message.registration_id:
         registration = session.get(Registration, message.registration_id)
         if registration is None:
