@@ -1,7 +1,7 @@
 """Handover: a registration offered to a colleague until the new address confirms (Vertretung).
 
 Revision ID: 85ea999ab05e
-Revises: 389a8e3c4f98
+Revises: 5c1e0f3a9b21
 Create Date: 2026-12-01 14:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "85ea999ab05e"
-down_revision = "389a8e3c4f98"
+down_revision = "5c1e0f3a9b21"
 branch_labels = None
 depends_on = None
 
