@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from eventapp import mail
 from eventapp.mail.render import RenderError, build_message, obsolete_reason
 from eventapp.models import (
     ActorKind,
@@ -288,3 +289,71 @@ def test_unknown_handover_tokens_are_not_found(session):
     for token in ("", "nope", "x" * 100):
         with pytest.raises(NotFound):
             handover.handover_by_token(session, token)
+
+
+# --- the mails, delivered through a real SMTP server ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "offer_subject", "ticket_subject", "gone_subject"),
+    [
+        (
+            "de",
+            "Erika Mustermann übergibt Ihnen eine Anmeldung",
+            "An Sie übergeben – Ihr Ticket",
+            "Ihre Anmeldung wurde übergeben",
+        ),
+        (
+            "en",
+            "Erika Mustermann passes a registration on to you",
+            "Passed on to you – your ticket",
+            "Your registration has been passed on",
+        ),
+    ],
+)
+def test_handover_mails_are_delivered_in_the_language_they_were_written_in(
+    session, make, now, smtp_server, locale, offer_subject, ticket_subject, gone_subject
+):
+    _event, reg, _diet, _topic = _setup(make, now, locale=locale)
+    data = handover.HandoverInput(
+        given_name="Max", family_name="Muster", email="max@example.org", organization="Olpe", locale=locale
+    )
+    offer = handover.offer_handover(
+        session, reg, data, now=now, actor=Actor.attendee(reg), accept_url=lambda t: f"https://x.test/h/{t}"
+    )
+    session.commit()
+    mail.deliver_outbox(session, now=now)
+    (offered,) = smtp_server.messages
+    assert offered["To"] == "max@example.org"
+    assert offer_subject in offered["Subject"]
+    body = offered.get_body(preferencelist=("plain",)).get_content()
+    assert f"https://x.test/h/{offer.token}" in body
+    assert reg.manage_token not in body  # the old person's link never goes to the new address
+    assert "Max Muster" in body
+
+    old_email = reg.person.email
+    handover.accept_handover(session, offer, now=now + timedelta(minutes=5))
+    session.commit()
+    mail.deliver_outbox(session, now=now + timedelta(minutes=5))
+    ticket, gone = smtp_server.messages[1:]
+    assert ticket["To"] == "max@example.org" and ticket_subject in ticket["Subject"]
+    assert [part.get_filename() for part in ticket.walk() if part.get_filename()] == ["ticket.png", "invite.ics"]
+    assert reg.manage_token in ticket.get_body(preferencelist=("plain",)).get_content()
+    assert gone["To"] == old_email
+    assert gone_subject in gone["Subject"]
+    gone_body = gone.get_body(preferencelist=("plain",)).get_content()
+    assert "Max Muster" in gone_body and reg.manage_token not in gone_body
+
+
+def test_a_corrected_name_resends_the_ticket_with_that_name(session, make, now, smtp_server):
+    _event, reg, _diet, _topic = _setup(make, now)
+    handover.update_details(session, reg, _details(reg, given_name="Erica"), now=now, actor=Actor.attendee(reg))
+    session.commit()
+    mail.deliver_outbox(session, now=now)
+    (ticket,) = smtp_server.messages
+    body = ticket.get_body(preferencelist=("plain",)).get_content()
+    assert "Erica Mustermann" in body
+    assert "Ihre Angaben für" in body
+    ics = next(part for part in ticket.walk() if part.get_filename() == "invite.ics").get_content()
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    assert "Erica Mustermann" in ics.replace("\r\n ", "")

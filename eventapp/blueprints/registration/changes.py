@@ -27,6 +27,7 @@ from eventapp.models import Registration, utcnow
 from eventapp.services import handover as handover_service
 from eventapp.services.audit import Actor
 from eventapp.services.errors import DomainError, InvalidState, LinkExpired, ValidationError
+from eventapp.urls import external_url
 
 
 def _active(token: str) -> Registration | None:
@@ -95,7 +96,7 @@ def handover(token: str) -> Response | tuple[str, int]:
                 data,
                 now=utcnow(),
                 actor=Actor.attendee(reg),
-                accept_url=lambda secret: url_for("registration.accept_handover", token=secret, _external=True),
+                accept_url=lambda secret: external_url("registration.accept_handover", token=secret),
             )
             db.session.commit()
         except ValidationError as error:
