@@ -152,6 +152,8 @@ def handle_untrusted_host(_error: SecurityError) -> Response:
     No page template: URLs cannot be built for such a request, and nothing in the
     answer may be derived from the host it named.
     """
+    if wants_json():
+        return api_error(400, "validation_error", "Unknown host.", {"Host": "unknown"})
     return Response("Bad request: unknown host.\n", status=400, mimetype="text/plain")
 
 

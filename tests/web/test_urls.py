@@ -204,6 +204,10 @@ def test_a_foreign_host_gets_400_and_no_link_built_from_it(client):
         assert response.status_code == 400, path
         assert "Location" not in response.headers
         assert b"evil" not in response.data
+    api = client.get("/api/v1/events", headers={"Host": "evil.example"})
+    assert api.get_json() == {
+        "error": {"code": "validation_error", "message": "Unknown host.", "fields": {"Host": "unknown"}}
+    }
     assert client.get("/", headers={"Host": "localhost:5000"}).status_code == 200
     assert client.get("/", headers={"Host": "127.0.0.1:5000"}).status_code == 200
 
