@@ -60,6 +60,7 @@ FIELD_MESSAGES = {
     "too_long": "This value is too long.",
     "unknown": "There is no question with this key.",
     "not_offered": "The event does not offer this mode.",
+    "control_characters": "This value contains control characters; only tabs and line breaks are allowed.",
 }
 
 #: Domain error code → message shown to people, in their language.

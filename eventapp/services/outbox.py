@@ -22,8 +22,13 @@ def enqueue(
     event_id: int | None = None,
     series_registration_id: int | None = None,
     context: dict[str, Any] | None = None,
+    status: OutboxStatus = OutboxStatus.QUEUED,
 ) -> OutboxMessage:
-    """Add one mail to the outbox; it is sent only if the surrounding transaction commits."""
+    """Add one mail to the outbox; it is sent only if the surrounding transaction commits.
+
+    ``status=DROPPED`` records a mail that is not sent on purpose (a link asked for again
+    within the resend interval), so that both answers to a registration do the same work.
+    """
     message = OutboxMessage(
         kind=kind,
         to_address=to_address,
@@ -32,7 +37,7 @@ def enqueue(
         event_id=registration.event_id if registration is not None else event_id,
         series_registration_id=series_registration_id,
         context=context or {},
-        status=OutboxStatus.QUEUED,
+        status=status,
         next_attempt_at=now,
         created_at=now,
     )
@@ -42,7 +47,13 @@ def enqueue(
 
 
 def mail_registrant(
-    session: Session, registration: Registration, kind: str, *, now: datetime, **context: Any
+    session: Session,
+    registration: Registration,
+    kind: str,
+    *,
+    now: datetime,
+    status: OutboxStatus = OutboxStatus.QUEUED,
+    **context: Any,
 ) -> OutboxMessage:
     """Queue a ``kind`` mail about ``registration`` to its person, in the language they registered in."""
     return enqueue(
@@ -53,6 +64,7 @@ def mail_registrant(
         locale=registration.locale,
         registration=registration,
         context=context,
+        status=status,
     )
 
 
@@ -69,7 +81,9 @@ def recently_mailed(
     Used to limit re-sent links to one every few minutes per address and event.
     """
     query = select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.to_address == to_address, OutboxMessage.created_at >= since
+        OutboxMessage.to_address == to_address,
+        OutboxMessage.created_at >= since,
+        OutboxMessage.status != OutboxStatus.DROPPED,  # not sent, so it limits nothing
     )
     if series_registration_id is not None:
         query = query.where(OutboxMessage.series_registration_id == series_registration_id)

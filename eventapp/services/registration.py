@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from eventapp.models import (
@@ -25,18 +23,19 @@ from eventapp.models import (
     CancelReason,
     Event,
     Mode,
+    OutboxStatus,
     Person,
     Registration,
     RegistrationStatus,
 )
-from eventapp.models.registration import new_token
 from eventapp.services import audit, capacity, outbox, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import InvalidState, LinkExpired, ModeNotOffered, NotFound
+from eventapp.services.people import insert_person, person_for
 from eventapp.services.seats import CONFIRM_WINDOW
 from eventapp.services.submission import RegistrationInput, clean_input
 
-__all__ = ["CONFIRM_WINDOW", "RegistrationInput", "clean_input"]  # also used from here by series
+__all__ = ["CONFIRM_WINDOW", "RegistrationInput", "clean_input", "person_for"]  # also used from here by series
 
 
 @dataclass
@@ -44,24 +43,6 @@ class SubmitOutcome:
     registration: Registration
     #: False when the person already had an active registration (a link was re-sent).
     created: bool
-
-
-def _insert_person(session: Session, email: str, locale: str, now: datetime) -> None:
-    """INSERT the person unless the address exists (ON CONFLICT DO NOTHING: no SAVEPOINT,
-    and a concurrent first submission of the same address is no error)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Person)
-        .values(email=email, language=locale, feed_token=new_token(), created_at=now)
-        .on_conflict_do_nothing(index_elements=[Person.email])
-    )
-
-
-def person_for(session: Session, email: str, locale: str, *, now: datetime) -> Person:
-    """The person with this (normalised) address, created at the first submission."""
-    _insert_person(session, email, locale, now)
-    return session.scalars(select(Person).where(Person.email == email)).one()
 
 
 def _person_and_active(
@@ -72,7 +53,7 @@ def _person_and_active(
     The same two statements whether or not the address is known, so neither the
     work nor its timing tells the two apart.
     """
-    _insert_person(session, email, locale, now)
+    insert_person(session, email, locale, now=now)
     R = Registration
     person, existing = session.execute(
         select(Person, R)
@@ -123,12 +104,11 @@ def submit(
     capacity.check_open(event, now=now)  # on the locked, fresh row: it may have been cancelled meanwhile
     mode, waiting_for, locale = clean.mode, clean.waiting_for, clean.locale
     person, existing = _person_and_active(session, event, clean.email, locale, now)
+    # Asked of every submission, known address or not: the answer (always the same) must not
+    # be told by its timing either, so both paths read and write alike (issue 6, Part 3 §8).
+    mailed = outbox.recently_mailed(session, to_address=clean.email, event_id=event.id, since=now - resend_interval)
     if existing is not None:
-        if not outbox.recently_mailed(session, to_address=clean.email, event_id=event.id, since=now - resend_interval):
-            kind = "manage_link" if existing.email_confirmed_at else "confirm_email"
-            outbox.mail_registrant(
-                session, existing, kind, now=now, waitlisted=existing.status is RegistrationStatus.WAITLISTED
-            )
+        _again(session, existing, mailed=mailed, now=now)
         return SubmitOutcome(existing, created=False)
 
     person.language = locale
@@ -201,6 +181,16 @@ def submit(
     else:
         outbox.mail_registrant(session, registration, "waitlisted", now=now, mode=mode.value)
     return SubmitOutcome(registration, created=True)
+
+
+def _again(session: Session, existing: Registration, *, mailed: bool, now: datetime) -> None:
+    """A repeated registration: re-send the link, or (within the resend interval) record the
+    mail as dropped, so the outbox gets its row either way, as after a first registration.
+    No audit entry: anyone who knows the address can ask again, and nothing changed."""
+    kind = "manage_link" if existing.email_confirmed_at else "confirm_email"
+    status = OutboxStatus.DROPPED if mailed else OutboxStatus.QUEUED
+    waitlisted = existing.status is RegistrationStatus.WAITLISTED
+    outbox.mail_registrant(session, existing, kind, now=now, status=status, waitlisted=waitlisted)
 
 
 def registration_by_token(session: Session, manage_token: str) -> Registration:

@@ -5,6 +5,7 @@ input holds everywhere at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,20 @@ MAX_NAME = 100
 MAX_ORGANIZATION = 200
 MAX_EMAIL = 254
 MAX_ANSWER = 1000
+#: SMTP's limit on the part before the @ (RFC 5321 §4.5.3.1.1), in octets.
+MAX_LOCAL_PART = 64
 LOCALES = ("de", "en")
+#: Control characters (C0, DEL, C1) other than tab and line feed; a CRLF counts as a line feed.
+#: They have no place in a name or an answer, would reach mails (ESC, DEL), and PostgreSQL
+#: refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Field error code for such a character.
+CONTROL_CHARACTERS = "control_characters"
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a control character other than tab and line breaks."""
+    return _CONTROL.search(value.replace("\r\n", "\n")) is not None
 
 
 @dataclass
@@ -52,6 +66,9 @@ def normalize_email(raw: str) -> str:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError("Email is not valid.", fields={"email": "invalid"}) from exc
+    if len(result.local_part.encode("utf-8")) > MAX_LOCAL_PART:
+        # email-validator lets a longer one through; SMTP servers refuse it.
+        raise ValidationError("The part before the @ is too long.", fields={"email": "too_long"})
     return result.normalized.lower()
 
 
@@ -60,6 +77,8 @@ def _clean_text(name: str, value: Any, max_length: int, *, required: bool) -> st
         value = ""
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be text.", fields={name: "invalid"})
+    if has_control_characters(value):
+        raise ValidationError(f"{name} contains control characters.", fields={name: CONTROL_CHARACTERS})
     value = " ".join(value.split())  # also removes CR/LF and tabs
     if required and not value:
         raise ValidationError(f"{name} is required.", fields={name: "required"})
@@ -104,6 +123,9 @@ def _clean_answers(questions_list: Iterable[Question], answers: Any) -> tuple[di
                 errors[f"answers.{key}"] = "invalid"
                 continue
             value = value.strip().replace("\r\n", "\n")
+            if has_control_characters(value):
+                errors[f"answers.{key}"] = CONTROL_CHARACTERS
+                continue
             if len(value) > MAX_ANSWER:
                 errors[f"answers.{key}"] = "too_long"
                 continue

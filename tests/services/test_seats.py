@@ -77,8 +77,9 @@ def test_submission_reads_the_event_once_and_needs_no_savepoint(session, make, n
     event_reads = [s for s in seen if s.startswith("SELECT") and "FROM EVENT " in s + " "]
     assert len(event_reads) == 1, event_reads
     assert not [s for s in seen if "SAVEPOINT" in s]
-    # lock, seat tally, questions, person upsert + lookup, registration, its audit entry, outbox mail
-    assert len(seen) <= 9, seen
+    # lock, seat tally, questions, person upsert + lookup, resend check (asked of every submission,
+    # issue 6 Part 3 §8), registration, its audit entry, outbox mail
+    assert len(seen) <= 10, seen
     assert len([s for s in seen if s.startswith("INSERT INTO AUDIT_ENTRY")]) == 1
     assert session.scalar(select(func.count(Registration.id))) == 1
 
@@ -150,3 +151,24 @@ def test_tally_matches_the_queue_and_seat_rules(session, make, now):
     assert tally.taken[Mode.ON_SITE] == 1 and tally.waiting[Mode.ON_SITE] == 1
     assert tally.full(event, Mode.ON_SITE) == seats.mode_is_full(session, event, Mode.ON_SITE) is True
     assert tally.full(event, Mode.ONLINE) == seats.mode_is_full(session, event, Mode.ONLINE) is False
+
+
+def test_a_repeated_registration_does_the_work_of_a_first_one(session, make, now):
+    """Timing must not tell a registered address from a new one (issue 6, Part 3 §8): both read
+    the same rows and queue an outbox row (dropped when the link was sent moments ago); a first
+    registration differs only by its own row and audit entry."""
+    event = make.event(capacity_on_site=10)
+    registration.submit(session, event, data("bekannt@example.org"), now=now)
+    session.commit()
+
+    def shapes(email: str) -> list[str]:
+        with statements(session) as seen:
+            registration.submit(session, event, data(email), now=now)
+        session.commit()
+        return [" ".join(s.split(" ")[:3]) for s in seen if not s.startswith(("BEGIN", "COMMIT"))]
+
+    known, new = shapes("bekannt@example.org"), shapes("neu@example.org")
+    only_new = [s for s in new if s.startswith(("INSERT INTO REGISTRATION", "INSERT INTO AUDIT_ENTRY"))]
+    assert len(only_new) == 2
+    assert known == [s for s in new if s not in only_new]
+    assert any(s.startswith("INSERT INTO OUTBOX") for s in known)

@@ -27,6 +27,7 @@ from eventapp.models import (
     EventStatus,
     Mode,
     OutboxMessage,
+    OutboxStatus,
     QuestionKind,
     Registration,
     RegistrationStatus,
@@ -68,8 +69,10 @@ def registrations(data: DB) -> list[Registration]:
 
 
 def outbox_kinds(data: DB) -> list[str]:
+    """The mails that go out (a link asked for again too soon is recorded as dropped, not sent)."""
     with data() as (session, _make):
-        return list(session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+        query = select(OutboxMessage.kind).where(OutboxMessage.status != OutboxStatus.DROPPED)
+        return list(session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def new_registration(data: DB, slug: str | None = None, **overrides: Any) -> str:

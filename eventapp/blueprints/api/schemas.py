@@ -59,6 +59,17 @@ AnswerValue = Annotated[
 TrueBool = Annotated[bool, AfterValidator(_must_be_true), Field(json_schema_extra={"const": True})]
 
 
+#: What text fields may hold (services.submission checks it for the form and the API alike).
+TEXT_RULE = "Control characters other than tab and line breaks are refused (`control_characters`)."
+#: Which addresses are taken, beyond `format: email` (the same rule in every environment).
+EMAIL_RULE = (
+    "An address mail can be delivered to on the public internet: at most 64 characters before the @ "
+    "(SMTP's limit) and 254 in all; special-use and reserved domains are refused "
+    "(`.test`, `.localhost`, `.invalid`, `.local`, `.onion`, `.arpa`), while the documentation "
+    "domains `example.org`, `example.com` and `.example` are accepted. Compared case-insensitively."
+)
+
+
 class RegistrationRequest(BaseModel):
     """A registration for an event (and, with the same fields, for a whole series).
 
@@ -68,13 +79,13 @@ class RegistrationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, title="RegistrationRequest")
 
-    given_name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
-    family_name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+    given_name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] = Field(description=TEXT_RULE)
+    family_name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] = Field(description=TEXT_RULE)
     email: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EMAIL)] = Field(
-        json_schema_extra={"format": "email"}
+        json_schema_extra={"format": "email"}, description=EMAIL_RULE
     )
     organization: Annotated[str, StringConstraints(max_length=MAX_ORGANIZATION)] = Field(
-        "", description="Free text, e.g. the municipality the person works for."
+        "", description="Free text, e.g. the municipality the person works for. " + TEXT_RULE
     )
     mode: ModeName | None = Field(
         None, description="How the person takes part; required for hybrid events, implied otherwise."
@@ -87,7 +98,7 @@ class RegistrationRequest(BaseModel):
     answers: dict[Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_KEY)], AnswerValue] = Field(
         default_factory=dict,
         description="Question key → answer: a string for text and choice questions (a choice's `value`), "
-        "a boolean for checkbox questions.",
+        "a boolean for checkbox questions. " + TEXT_RULE,
     )
     privacy_consent: TrueBool = Field(description="Consent to the privacy notice; must be true.")
     sensitive_consent: bool = Field(

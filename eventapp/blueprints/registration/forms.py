@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from eventapp.labels import MODE_LABELS
 from eventapp.models import Event, EventAttendance, Mode, Question, QuestionKind
 from eventapp.services.submission import (
+    CONTROL_CHARACTERS,
     MAX_ANSWER,
     MAX_EMAIL,
     MAX_NAME,
@@ -39,6 +40,8 @@ SERVICE_FIELD_MESSAGES = {
     ),
 }
 ANSWER_MESSAGE = _l("Please check this answer.")
+#: For a field with an invisible control character (pasted from elsewhere, or hostile input).
+CONTROL_MESSAGE = _l("Please remove the invisible control characters from this field.")
 
 
 def _strip(value: Any) -> Any:
@@ -168,7 +171,7 @@ class RegistrationForm(FlaskForm):
     def add_service_errors(self, fields: dict[str, str]) -> None:
         """Show the service's field errors next to the fields, in the person's language."""
         by_key = {question.key: self[_field_name(question)] for question in self.event.questions}
-        for name, _message in fields.items():
+        for name, code in fields.items():
             key = name.removeprefix("answers.").removeprefix("answers/")
             if key in by_key:
                 field, message = by_key[key], ANSWER_MESSAGE
@@ -177,6 +180,8 @@ class RegistrationForm(FlaskForm):
             else:
                 self.form_errors.append(str(ANSWER_MESSAGE))
                 continue
+            if code == CONTROL_CHARACTERS:
+                message = CONTROL_MESSAGE
             if field.name == "mode" and self.event.attendance is not EventAttendance.HYBRID:
                 self.form_errors.append(str(message))
                 continue
