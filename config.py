@@ -109,8 +109,16 @@ class Config:
     #: Days after an event until its registrants' personal data is anonymised.
     PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 30)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "30 per minute")
-    RATELIMIT_HEADERS_ENABLED = True
+    #: Off (``false``) only for a load test from one address; see the README.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    #: Registrations per client address, shared by the forms and the API, events and series.
+    RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "60 per minute; 600 per hour")
+    #: Actions behind manage links (confirm, cancel, switch, new ticket, feed renewal …) per client address.
+    RATELIMIT_MANAGE = os.environ.get("RATELIMIT_MANAGE", "120 per minute")
+    #: Actions per manage link, from any address (a link cannot flood its owner's inbox).
+    RATELIMIT_PER_LINK = os.environ.get("RATELIMIT_PER_LINK", "30 per hour")
+    #: Retry-After only on 429 (blueprints/errors.py), not on every limited answer.
+    RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -12,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from eventapp.extensions import limiter
 from eventapp.services.errors import DomainError
 
 #: HTTP status → stable API error code (DESIGN §5).
@@ -117,14 +120,25 @@ def handle_http(error: HTTPException) -> Response:
         response = api_error(status, CODES.get(status, "error"), message)
     else:
         response = error_page(status, str(HTTP_MESSAGES.get(status, error.name)))
-    # Keep headers the exception carries (Allow on 405, Retry-After); the rate limiter
-    # adds its own exact Retry-After to 429 responses after this handler.
+    # Keep headers the exception carries (Allow on 405, Retry-After).
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
+    # Retry-After on these two alone (the limiter's own headers are off: it would put one on
+    # every limited answer, a 202 too).
+    if status == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_until_reset())
     if status == 503 and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = "60"
     return response
+
+
+def _seconds_until_reset() -> int:
+    """Seconds until the breached rate limit lets this client in again."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
 
 
 def handle_csrf(error: CSRFError) -> Response:

@@ -31,8 +31,9 @@ from eventapp.blueprints.api.schemas import (
     RegistrationRequest,
     in_list_range,
 )
-from eventapp.blueprints.registration.common import hold_settings, registration_limit, submit_settings
-from eventapp.extensions import csrf, db, limiter
+from eventapp.blueprints.limits import registration_budget
+from eventapp.blueprints.registration.common import hold_settings, submit_settings
+from eventapp.extensions import csrf, db
 from eventapp.models import BERLIN, Event, Question, utcnow
 from eventapp.services import capacity, catalog, listing
 from eventapp.services import registration as registration_service
@@ -231,7 +232,7 @@ def event(slug: str) -> Response:
 
 
 @bp.post("/events/<slug>/registrations")
-@limiter.limit(registration_limit)
+@registration_budget
 def register(slug: str) -> tuple[Response, int]:
     """Register for an event; always 202 so that the answer reveals nothing about the address."""
     found = registration_service.event_for_submission(db.session, slug)
@@ -264,7 +265,7 @@ def check_inbox() -> tuple[Response, int]:
 
 
 @bp.post("/series/<slug>/registrations")
-@limiter.limit(registration_limit)
+@registration_budget
 def register_series(slug: str) -> tuple[Response, int]:
     """Register for every date of a series (the event fields; ``waiting_for`` does not apply);
     always 202, like the event registration."""

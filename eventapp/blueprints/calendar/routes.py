@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from eventapp.blueprints.limits import link_budget, manage_budget
 from eventapp.extensions import db
 from eventapp.models import Person, utcnow
 from eventapp.services import calendar, catalog, registration
@@ -182,6 +183,8 @@ def _renew_feed(person: Person, manage_url: str) -> Response:
 
 
 @bp.post("/r/<token>/calendar/renew")
+@manage_budget
+@link_budget
 def renew_feed(token: str) -> Response:
     """Revoke the personal feed address and make a new one (from the manage page)."""
     reg = registration.registration_by_token(db.session, token)
@@ -189,6 +192,8 @@ def renew_feed(token: str) -> Response:
 
 
 @bp.post("/s/<token>/calendar/renew")
+@manage_budget
+@link_budget
 def renew_series_feed(token: str) -> Response:
     """The same from the series manage page."""
     found = series_service.series_registration_by_token(db.session, token)

@@ -52,11 +52,6 @@ def hold_settings() -> dict[str, float]:
     return {"pending_hold_share": current_app.config["PENDING_HOLD_SHARE"]}
 
 
-def registration_limit() -> str:
-    """The rate limit of every registration POST, pages and API alike (``RATELIMIT_REGISTRATION``)."""
-    return current_app.config["RATELIMIT_REGISTRATION"]
-
-
 def form_locale() -> str:
     """The page's language: question labels follow it, and the person's mails are written in it."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -15,6 +15,7 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 
 from eventapp.blueprints.errors import domain_message
+from eventapp.blueprints.limits import link_budget, manage_budget, registration_budget
 from eventapp.blueprints.registration.common import (
     commit_action,
     commit_submission,
@@ -24,11 +25,10 @@ from eventapp.blueprints.registration.common import (
     in_their_language,
     inbox_page,
     keep_private,
-    registration_limit,
     to_manage,
 )
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
-from eventapp.extensions import db, limiter
+from eventapp.extensions import db
 from eventapp.keys import current_keyring
 from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
@@ -98,7 +98,7 @@ def _unavailable(event: Event, message: str, *, state: str, status: int) -> tupl
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(registration_limit, methods=["POST"])
+@registration_budget
 def form(slug: str) -> Response | tuple[str, int]:
     """The registration form; a valid POST registers and redirects to "check your inbox".
 
@@ -204,6 +204,8 @@ def manage(token: str) -> str:
 
 
 @bp.route("/r/<token>/confirm", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def confirm(token: str) -> Response | tuple[str, int] | str:
     """GET: a page with one "confirm" button. POST: confirm the email address."""
     reg = _registration(token)
@@ -230,6 +232,8 @@ def confirm(token: str) -> Response | tuple[str, int] | str:
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def cancel(token: str) -> Response | str:
     """GET: "do you really want to cancel?" with one button. POST: cancel."""
     reg = _registration(token)
@@ -243,6 +247,8 @@ def cancel(token: str) -> Response | str:
 
 
 @bp.route("/r/<token>/switch", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def switch(token: str) -> Response | str:
     """GET: explains where a switch leads (a free seat, or the waiting list). POST: switch."""
     reg = _registration(token)
@@ -286,6 +292,8 @@ def switch(token: str) -> Response | str:
 
 
 @bp.post("/r/<token>/stop-waiting")
+@manage_budget
+@link_budget
 def stop_waiting(token: str) -> Response:
     """Leave the other mode's waiting list and keep the current seat."""
     reg = _registration(token)
@@ -295,6 +303,8 @@ def stop_waiting(token: str) -> Response:
 
 
 @bp.route("/r/<token>/reissue", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def reissue(token: str) -> Response | str:
     """GET: explains a new ticket (the current one stops working). POST: re-issue it.
 

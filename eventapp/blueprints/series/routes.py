@@ -15,6 +15,7 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 
 from eventapp.blueprints.errors import error_page
+from eventapp.blueprints.limits import link_budget, manage_budget, registration_budget
 from eventapp.blueprints.registration.common import (
     commit_action,
     commit_submission,
@@ -23,11 +24,10 @@ from eventapp.blueprints.registration.common import (
     in_their_language,
     inbox_page,
     keep_private,
-    registration_limit,
     to_manage,
 )
 from eventapp.blueprints.registration.forms import RegistrationForm, build_form
-from eventapp.extensions import db, limiter
+from eventapp.extensions import db
 from eventapp.models import (
     Event,
     Registration,
@@ -95,7 +95,7 @@ def _no_dates(series: Series, *, status: int) -> tuple[str, int]:
 
 
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(registration_limit, methods=["POST"])
+@registration_budget
 def form(slug: str) -> Response | tuple[str, int]:
     """The same form as for one date (fields and questions of the next date); a valid POST
     registers for the series and redirects to "check your inbox"."""
@@ -155,6 +155,8 @@ def manage(token: str) -> str:
 
 
 @bp.route("/s/<token>/confirm", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def confirm(token: str) -> Response | str | tuple[str, int]:
     """GET: one "confirm" button. POST: confirm the address and register for every upcoming date."""
     found = _series_registration(token)
@@ -180,6 +182,8 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
 
 
 @bp.route("/s/<token>/decline/<event_slug>", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def decline(token: str, event_slug: str) -> Response | str:
     """ "Diesmal nicht" – GET: one button for this date. POST: decline it (seat goes to the queue)."""
     found = _series_registration(token)
@@ -202,6 +206,8 @@ def decline(token: str, event_slug: str) -> Response | str:
 
 
 @bp.route("/s/<token>/rejoin/<event_slug>", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def rejoin(token: str, event_slug: str) -> Response:
     """ "Doch teilnehmen" – the one button beside a declined date on the series page (POST):
     register for it again through the date's seat rules. A GET (a copied link) changes nothing."""
@@ -234,6 +240,8 @@ def rejoin(token: str, event_slug: str) -> Response:
 
 
 @bp.route("/s/<token>/cancel", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def cancel(token: str) -> Response | str:
     """GET: "leave the whole series?" with one button. POST: cancel every upcoming date."""
     found = _series_registration(token)

@@ -1,0 +1,36 @@
+"""Rate limits (issue 6, Part 3 §7): a few shared budgets instead of one bucket per endpoint.
+
+- ``registration_budget``: every registration POST — event and series, form and API — draws on
+  one budget per client address (``RATELIMIT_REGISTRATION``), so four endpoints are not four
+  times the allowance.
+- ``manage_budget``: the POSTs behind a manage link (confirm, cancel, switch, stop waiting, new
+  ticket, renewing the feed address; the series' confirm, decline and leave) share one budget
+  per client address (``RATELIMIT_MANAGE``) …
+- ``link_budget``: … and one per manage link (``RATELIMIT_PER_LINK``), so one link cannot be
+  used to flood its owner's inbox with ticket mails, whatever address it comes from.
+
+Per-address budgets stay generous: a town hall behind one address registers and confirms its
+50 colleagues within minutes. Opening pages (GET) is never limited: mail gateways prefetch
+links. Only a 429 carries ``Retry-After`` (``errors.handle_http``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from eventapp.extensions import limiter
+
+
+def _setting(name: str):  # noqa: ANN202 (a limit provider for Flask-Limiter)
+    return lambda: current_app.config[name]
+
+
+def _link_key() -> str:
+    """The manage token of the request's path: one budget per link, from wherever it is used."""
+    return str((request.view_args or {}).get("token") or get_remote_address())
+
+
+registration_budget = limiter.shared_limit(_setting("RATELIMIT_REGISTRATION"), scope="registration", methods=["POST"])
+manage_budget = limiter.shared_limit(_setting("RATELIMIT_MANAGE"), scope="manage", methods=["POST"])
+link_budget = limiter.shared_limit(_setting("RATELIMIT_PER_LINK"), scope="link", key_func=_link_key, methods=["POST"])
