@@ -4,7 +4,7 @@
   one budget per client address (``RATELIMIT_REGISTRATION``), so four endpoints are not four
   times the allowance.
 - ``manage_budget``: the POSTs behind a manage link (confirm, cancel, switch, stop waiting, new
-  ticket, renewing the feed address; the series' confirm, decline and leave) share one budget
+  ticket, renewing the feed address; the series' confirm, decline, re-join and leave) share one budget
   per client address (``RATELIMIT_MANAGE``) …
 - ``link_budget``: … and one per manage link (``RATELIMIT_PER_LINK``), so one link cannot be
   used to flood its owner's inbox with ticket mails, whatever address it comes from.
