@@ -1,11 +1,11 @@
 """Rate limits (issue 6, Part 3 §7): a few shared budgets instead of one bucket per endpoint.
 
-- ``registration_budget``: every registration POST — event and series, form and API — draws on
-  one budget per client address (``RATELIMIT_REGISTRATION``), so four endpoints are not four
-  times the allowance.
+- ``registration_budget``: every registration POST — event and series, form and API, and passing
+  a registration on to a colleague (it mails a new address too) — draws on one budget per client
+  address (``RATELIMIT_REGISTRATION``), so five endpoints are not five times the allowance.
 - ``manage_budget``: the POSTs behind a manage link (confirm, cancel, switch, stop waiting, new
-  ticket, renewing the feed address; the series' confirm, decline, re-join and leave) share one budget
-  per client address (``RATELIMIT_MANAGE``) …
+  ticket, editing details, accepting a handover, renewing the feed address; the series' confirm,
+  decline, re-join and leave) share one budget per client address (``RATELIMIT_MANAGE``) …
 - ``link_budget``: … and one per manage link (``RATELIMIT_PER_LINK``), so one link cannot be
   used to flood its owner's inbox with ticket mails, whatever address it comes from.
 

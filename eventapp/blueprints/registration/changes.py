@@ -13,16 +13,16 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 
 from eventapp.blueprints.errors import domain_message, error_page
+from eventapp.blueprints.limits import link_budget, manage_budget, registration_budget
 from eventapp.blueprints.registration.common import (
     form_locale,
     in_their_language,
     keep_private,
-    registration_limit,
     to_manage,
 )
 from eventapp.blueprints.registration.details_forms import AcceptHandoverForm, HandoverForm, build_details_form
 from eventapp.blueprints.registration.routes import _registration, bp
-from eventapp.extensions import db, limiter
+from eventapp.extensions import db
 from eventapp.models import Registration, utcnow
 from eventapp.services import handover as handover_service
 from eventapp.services.audit import Actor
@@ -36,6 +36,8 @@ def _active(token: str) -> Registration | None:
 
 
 @bp.route("/r/<token>/details", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def details(token: str) -> Response | tuple[str, int]:
     """GET: the details form, filled in. POST: save; a changed name on a ticket re-sends the ticket."""
     reg = _active(token)
@@ -72,7 +74,8 @@ def details(token: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/r/<token>/handover", methods=["GET", "POST"])
-@limiter.limit(registration_limit, methods=["POST"])
+@registration_budget  # it mails an address of the sender's choosing, like a registration
+@link_budget
 def handover(token: str) -> Response | tuple[str, int]:
     """GET: who attends instead? POST: mail them the link; nothing else changes yet."""
     reg = _active(token)
@@ -127,6 +130,8 @@ def handover(token: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/h/<token>", methods=["GET", "POST"])
+@manage_budget
+@link_budget
 def accept_handover(token: str) -> Response | tuple[str, int]:
     """GET: what is passed on, with one button. POST (with the privacy consent): take it over."""
     found = handover_service.handover_by_token(db.session, token)
