@@ -43,6 +43,7 @@ def assert_hardened(response) -> None:
     [
         "/",
         "/privacy",
+        "/imprint",
         "/events/{slug}",
         "/events/{slug}/register",
         "/events/{slug}.ics",
