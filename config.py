@@ -117,6 +117,8 @@ class Config:
     RATELIMIT_MANAGE = os.environ.get("RATELIMIT_MANAGE", "120 per minute")
     #: Actions per manage link, from any address (a link cannot flood its owner's inbox).
     RATELIMIT_PER_LINK = os.environ.get("RATELIMIT_PER_LINK", "30 per hour")
+    #: Requests for lost manage links per client ("Anmeldung wiederfinden").
+    RATELIMIT_LOST_LINKS = os.environ.get("RATELIMIT_LOST_LINKS", "5 per minute; 30 per hour")
     #: Retry-After only on 429 (blueprints/errors.py), not on every limited answer.
     RATELIMIT_HEADERS_ENABLED = False
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)

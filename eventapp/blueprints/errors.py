@@ -107,8 +107,23 @@ def domain_message(error: DomainError) -> str:
     return str(DOMAIN_MESSAGES.get(error.code, error.message))
 
 
+#: Paths that carry a personal token (manage, series manage, join links, personal feeds).
+TOKEN_PATHS = ("/r/", "/s/", "/j/", "/calendar/")
+
+
+def is_token_link() -> bool:
+    """Whether the request came through a personal link (a 404 there means a lost or broken link)."""
+    return request.path.startswith(TOKEN_PATHS)
+
+
 def error_page(status: int, message: str) -> Response:
-    return make_response(render_template("errors/error.html", status=status, message=message), status)
+    """The HTML error page; a broken personal link gets a way to have its links sent again."""
+    lost_link = status == 404 and is_token_link()
+    if lost_link:
+        message = _("We could not find a registration for this link. It may be incomplete or no longer valid.")
+    return make_response(
+        render_template("errors/error.html", status=status, message=message, lost_link=lost_link), status
+    )
 
 
 def handle_http(error: HTTPException) -> Response:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
-from eventapp.services import seats, series
+from eventapp.services import lost_links, seats, series
 
 log = logging.getLogger("eventapp.worker")
 
@@ -54,10 +54,17 @@ def _sync_series(session: Session, now: datetime) -> int:
     return series.sync_all_series(session, now=now)
 
 
+def _answer_link_requests(session: Session, now: datetime) -> int:
+    """Mail the manage links people asked for on /find-registration."""
+    interval = timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"])
+    return lost_links.answer_link_requests(session, now=now, interval=interval)
+
+
 #: The scheduled jobs, in order. Later issues append (e.g. reminders, purge of personal data).
 JOBS: list[Job] = [
     Job("sweep-expired", _sweep_expired),
     Job("sync-series", _sync_series, every=timedelta(minutes=5)),
+    Job("lost-links", _answer_link_requests),
 ]
 
 

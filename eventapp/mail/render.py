@@ -144,6 +144,32 @@ def obsolete_reason(session: Session, message: OutboxMessage, *, now: datetime) 
     return None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Registrations a mail lists with their manage links (the lost-links mail)."""
+
+    registrations: list[tuple[Registration, str]]
+    series_registrations: list[tuple[SeriesRegistration, str]]
+
+
+def _listed(session: Session, context: dict[str, Any]) -> Listed:
+    """The registrations named in ``context`` that are still active, each with its manage link."""
+    registrations = [session.get(Registration, id_) for id_ in context.get("registrations") or []]
+    series = [session.get(SeriesRegistration, id_) for id_ in context.get("series_registrations") or []]
+    return Listed(
+        [
+            (found, external_url("registration.manage", token=found.manage_token))
+            for found in registrations
+            if found and found.is_active
+        ],
+        [
+            (found, external_url("series.manage", token=found.manage_token))
+            for found in series
+            if found and found.status in (SeriesRegistrationStatus.PENDING, SeriesRegistrationStatus.ACTIVE)
+        ],
+    )
+
+
 def _had_ticket(message: OutboxMessage, registration: Registration | None) -> bool:
     if "had_ticket" in (message.context or {}):
         return bool(message.context["had_ticket"])
@@ -267,6 +293,7 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
             "series_calendar": bool(published),
             "context": dict(message.context or {}),
             "links": _links(registration, event, series_registration),
+            "listed": _listed(session, message.context or {}),
             "when": event_when(event.starts_at, event.ends_at) if event is not None else "",
             "invitation": method,
             "has_qr": method == "REQUEST" and message.kind in QR_KINDS and registration.mode is Mode.ON_SITE,

@@ -16,6 +16,7 @@ from eventapp.models.event import (
     Series,
 )
 from eventapp.models.handover import Handover
+from eventapp.models.link_request import LinkRequest
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import (
     ACTIVE_STATUSES,
@@ -49,6 +50,7 @@ __all__ = [
     "EventAttendance",
     "EventStatus",
     "Handover",
+    "LinkRequest",
     "Mode",
     "Organization",
     "OutboxMessage",

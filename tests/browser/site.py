@@ -146,6 +146,8 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "series leave": lambda s: f"/s/{s.series_active}/cancel",
     "privacy": lambda s: "/privacy",
     "imprint": lambda s: "/imprint",
+    "find your registration": lambda s: "/find-registration",
+    "find your registration: sent": lambda s: "/find-registration/sent",
     "error 404": lambda s: "/no-such-page",
     "error 404 event": lambda s: "/events/no-such-event",
     "error 404 token": lambda s: "/r/no-such-token",

@@ -44,6 +44,7 @@ def assert_hardened(response) -> None:
         "/",
         "/privacy",
         "/imprint",
+        "/find-registration",
         "/events/{slug}",
         "/events/{slug}/register",
         "/events/{slug}.ics",

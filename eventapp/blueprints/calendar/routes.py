@@ -25,7 +25,7 @@ from eventapp.models import Person, utcnow
 from eventapp.services import calendar, catalog, registration
 from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.urls import event_url
+from eventapp.urls import event_url, external_url
 
 bp = Blueprint("calendar", __name__)
 
@@ -142,7 +142,8 @@ def personal_feed(token: str) -> Response:
     try:
         version = calendar.personal_feed_version(db.session, token, now=now)
     except NotFound:
-        return _plain(404, _("Not found."))
+        found_again = external_url("registration.find")
+        return _plain(404, _("Not found. Lost your link? Have it sent again: %(url)s", url=found_again))
 
     def build() -> bytes:
         person = calendar.person_by_feed_token(db.session, token)
