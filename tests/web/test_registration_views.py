@@ -610,7 +610,15 @@ def test_single_mode_events_offer_no_switch(client, data):
 def test_unknown_tokens_are_not_found(client, data, app, path):
     response = client.get(f"/r/no-such-token{path}")
     assert response.status_code == 404
-    assert translated(app, "This page does not exist.", "de") in text(response)
+    # Not a bare "page does not exist": a lost or broken link leads to "Anmeldung wiederfinden".
+    page = text(response)
+    assert (
+        translated(
+            app, "We could not find a registration for this link. It may be incomplete or no longer valid.", "de"
+        )
+        in page
+    )
+    assert 'href="/find-registration"' in page
 
 
 def test_unknown_token_post_is_not_found(client, data):
