@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
-from eventapp.services import lost_links, seats, series
+from eventapp.services import audit, lost_links, seats, series
 
 log = logging.getLogger("eventapp.worker")
 
@@ -57,7 +57,7 @@ def _sync_series(session: Session, now: datetime) -> int:
 def _answer_link_requests(session: Session, now: datetime) -> int:
     """Mail the manage links people asked for on /find-registration."""
     interval = timedelta(minutes=current_app.config["RESEND_INTERVAL_MINUTES"])
-    return lost_links.answer_link_requests(session, now=now, interval=interval)
+    return lost_links.answer_link_requests(session, now=now, interval=interval, actor=audit.SYSTEM)
 
 
 #: The scheduled jobs, in order. Later issues append (e.g. reminders, purge of personal data).

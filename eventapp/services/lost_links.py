@@ -24,7 +24,7 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
-from eventapp.services import outbox
+from eventapp.services import audit, outbox
 from eventapp.services.submission import normalize_email
 
 #: The mail kind that carries the links (templates/emails/registration_links.*).
@@ -86,8 +86,13 @@ def registrations_of(session: Session, person: Person, *, now: datetime) -> Foun
     return Found(list(session.scalars(query)), series_registrations)
 
 
-def answer_link_requests(session: Session, *, now: datetime, interval: timedelta, limit: int = 100) -> int:
+def answer_link_requests(
+    session: Session, *, now: datetime, interval: timedelta, actor: audit.Actor, limit: int = 100
+) -> int:
     """The worker's job: answer open requests with one mail each (to known addresses only).
+
+    Each registration whose link went out gets an audit entry, so its history shows when
+    its links were sent again.
 
     Requests older than ``interval`` no longer limit anything and are deleted, so no
     address stays stored. Safe with several workers (rows are claimed with SKIP LOCKED).
@@ -119,6 +124,8 @@ def answer_link_requests(session: Session, *, now: datetime, interval: timedelta
                     "series_registrations": [series.id for series in found.series_registrations],
                 },
             )
+            for subject in [*found.registrations, *found.series_registrations]:
+                audit.record(session, actor, "registration.links_mailed", subject, now=now)
             queued += 1
     session.execute(
         delete(LinkRequest).where(LinkRequest.done_at.is_not(None), LinkRequest.created_at <= now - interval)

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 
 from eventapp.extensions import db
 from eventapp.models import (
+    ActorKind,
+    AuditEntry,
     LinkRequest,
     Mode,
     OutboxMessage,
@@ -27,11 +29,12 @@ from eventapp.models import (
     SeriesRegistrationStatus,
     utcnow,
 )
-from eventapp.services import lost_links
+from eventapp.services import audit, lost_links
 from tests.helpers import DB, csrf_token, text
 
 KNOWN = "erika.mustermann@example.org"
 UNKNOWN = "niemand@example.org"
+MAILED = "registration.links_mailed"
 
 
 def ask(client, email: str):
@@ -167,6 +170,13 @@ def test_the_worker_mails_the_links_of_a_known_address_once_and_nothing_to_an_un
     for absent in ("Vergangene Veranstaltung", "Abgesagte Anmeldung", "Pausenhof am Donnerstag"):
         assert absent not in body
     assert len(re.findall(r"http://localhost/[rs]/", body)) == 3
+    # Each listed registration's history shows that its links were sent again.
+    with data() as (session, _make):
+        actions = session.execute(
+            select(AuditEntry.object_type, AuditEntry.actor_kind).where(AuditEntry.action == MAILED)
+        ).all()
+    system = ActorKind.SYSTEM
+    assert sorted(actions) == [("registration", system), ("registration", system), ("series_registration", system)]
 
 
 def test_the_mail_is_written_in_the_language_of_the_page(client, runner, known, smtp_server):
@@ -187,15 +197,16 @@ def test_one_request_per_address_counts_every_few_minutes(app, client, data, kno
 
     now = utcnow()
     interval = timedelta(minutes=app.config["RESEND_INTERVAL_MINUTES"])
-    assert lost_links.answer_link_requests(session, now=now, interval=interval) == 1
-    assert lost_links.answer_link_requests(session, now=now, interval=interval) == 0  # answered once
+    assert lost_links.answer_link_requests(session, now=now, interval=interval, actor=audit.SYSTEM) == 1
+    # Answered once:
+    assert lost_links.answer_link_requests(session, now=now, interval=interval, actor=audit.SYSTEM) == 0
     session.commit()
     assert session.scalar(select(func.count(OutboxMessage.id))) == 1
 
     # After the interval the address may ask again, and the old request is gone.
     later = now + interval + timedelta(seconds=1)
     lost_links.request_links(session, KNOWN, locale="de", now=later, interval=interval)
-    assert lost_links.answer_link_requests(session, now=later, interval=interval) == 1
+    assert lost_links.answer_link_requests(session, now=later, interval=interval, actor=audit.SYSTEM) == 1
     session.commit()
     assert session.scalar(select(func.count(LinkRequest.id))) == 1
     assert session.scalar(select(func.count(OutboxMessage.id))) == 2
