@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, EventAttendance, Person, Registration, SeriesRegistration, utcnow
+from eventapp.models import Event, EventAttendance, Handover, Person, Registration, SeriesRegistration, utcnow
 from tests.factories import Factories
 from tests.helpers import form_values, post_form
 
@@ -39,6 +39,8 @@ class Site:
     waitlisted: str
     series_pending: str
     series_active: str
+    #: The link mailed to a colleague the online registration is being passed on to.
+    handover: str = ""
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -110,7 +112,14 @@ def build_site(app: Flask) -> Site:
         )
         db.session.remove()
     assert date, "the series registration has no dates"
-    return Site(**{**site.__dict__, "series_date": date})
+    colleague = {"given_name": "Max", "family_name": "Muster", "email": "colleague@example.org", "organization": ""}
+    response = post_form(client, f"/r/{site.online}/handover", colleague)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        handover = db.session.scalar(select(Handover.token))
+        db.session.remove()
+    assert handover, "no handover offer"
+    return Site(**{**site.__dict__, "series_date": date, "handover": handover})
 
 
 #: Every public page: name → URL builder. Later pages join here (imprint, accessibility
@@ -136,6 +145,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "cancel": lambda s: f"/r/{s.confirmed}/cancel",
     "correct details": lambda s: f"/r/{s.confirmed}/details",
     "pass on": lambda s: f"/r/{s.confirmed}/handover",
+    "take a registration over": lambda s: f"/h/{s.handover}",
     "series": lambda s: f"/series/{SERIES}",
     "series form": lambda s: f"/series/{SERIES}/register",
     "series check your inbox": lambda s: f"/series/{SERIES}/registered",
