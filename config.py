@@ -121,6 +121,9 @@ class Config:
     RATELIMIT_LOST_LINKS = os.environ.get("RATELIMIT_LOST_LINKS", "5 per minute; 30 per hour")
     #: Retry-After only on 429 (blueprints/errors.py), not on every limited answer.
     RATELIMIT_HEADERS_ENABLED = False
+    #: Failed sign-ins per client address, and per account (the address typed in) — issue 7 Part 1.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour")
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

@@ -48,7 +48,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
         )
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from eventapp import i18n, keys, templating
+    from eventapp import i18n, keys, security, templating
     from eventapp.blueprints import register_blueprints
     from eventapp.commands import register_commands
     from eventapp.database import configure_engine
@@ -64,6 +64,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
     keys.init_app(app)
     with app.app_context():

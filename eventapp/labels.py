@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from eventapp.models import EventAttendance, Mode
+from eventapp.models import EventAttendance, EventStatus, Mode
 
 #: Display names of the format keys; unknown keys are shown capitalised.
 FORMAT_LABELS = {
@@ -92,3 +92,15 @@ def series_state_label(state: str) -> str:
 
 def series_state_badge(state: str) -> str:
     return SERIES_STATE_BADGES.get(state, "neutral")
+
+
+#: An event's own status, as the organizer area shows it.
+EVENT_STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def event_status_label(status: EventStatus | str) -> str:
+    return str(EVENT_STATUS_LABELS.get(EventStatus(status), status))

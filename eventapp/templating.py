@@ -276,6 +276,7 @@ def init_app(app: Flask) -> None:
         series_feed_links=series_feed_links,
         personal_feed_links=personal_feed_links,
         format_label=labels.format_label,
+        event_status_label=labels.event_status_label,
         attendance_label=labels.attendance_label,
         mode_label=labels.mode_label,
         mode_phrase=labels.mode_phrase,

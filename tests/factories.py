@@ -33,6 +33,11 @@ class Factories:
         self.session.flush()
         return obj
 
+    def user(self, **overrides: Any) -> Any:
+        """A user with :data:`PASSWORD` (``email``, ``role``, ``organizations`` as in create-user)."""
+        overrides.setdefault("email", f"user{next(_counter)}@example.org")
+        return make_user(self.session, **overrides)
+
     def organization(self, **overrides: Any) -> Organization:
         n = next(_counter)
         values: dict[str, Any] = {
@@ -101,3 +106,25 @@ class Factories:
         }
         values.update(overrides)
         return self._add(Registration(**values))
+
+
+#: The password every factory-made user has (long enough for the rules).
+PASSWORD = "richtig-langes-passwort"
+
+
+def make_user(session: Session, *, email: str, role: str = "organizer", organizations: Any = (), **overrides: Any):
+    """A user with :data:`PASSWORD`, created through the accounts service (as the CLI does)."""
+    from eventapp.services import accounts
+    from eventapp.services.audit import CLI
+
+    user = accounts.create_user(
+        session,
+        email=email,
+        role=role,
+        password=overrides.pop("password", PASSWORD),
+        organizations=list(organizations),
+        now=datetime.now(UTC),
+        actor=CLI,
+        **overrides,
+    )
+    return user

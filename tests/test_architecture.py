@@ -36,6 +36,7 @@ LAYERS = {
     "eventapp.i18n": "web",
     "eventapp.labels": "web",
     "eventapp.urls": "web",
+    "eventapp.security": "web",
     "eventapp.keys": "app",
     "eventapp.commands": "commands",
 }

@@ -30,3 +30,11 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints.series import bp as series_bp
 
     app.register_blueprint(series_bp)
+
+    from eventapp.blueprints.auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+
+    from eventapp.blueprints.manage import bp as manage_bp
+
+    app.register_blueprint(manage_bp)

@@ -22,3 +22,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(worker_command)
     app.cli.add_command(requeue_mail_command)
+
+    from eventapp.commands.users import create_user_command
+
+    app.cli.add_command(create_user_command)

@@ -30,6 +30,7 @@ from eventapp.models.registration import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
+from eventapp.models.user import Role, User, staff_assignment, user_organization
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -61,8 +62,12 @@ __all__ = [
     "QuestionKind",
     "Registration",
     "RegistrationStatus",
+    "Role",
     "Series",
     "SeriesRegistration",
     "SeriesRegistrationStatus",
+    "User",
+    "staff_assignment",
+    "user_organization",
     "utcnow",
 ]

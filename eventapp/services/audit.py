@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventapp.models import ActorKind, AuditEntry, Event, PersonalData, Registration, SeriesRegistration
+from eventapp.models import (
+    ActorKind,
+    AuditEntry,
+    Event,
+    Organization,
+    PersonalData,
+    Registration,
+    SeriesRegistration,
+    User,
+)
 
 #: Upper bound of an entry's JSON detail: facts about a change, not a copy of the data.
 MAX_DETAIL = 2000
@@ -44,6 +53,11 @@ class Actor:
         return cls(ActorKind.ATTENDEE, record.person_id, record.full_name[:MAX_LABEL])
 
     @classmethod
+    def user(cls, user: User) -> Actor:
+        """A signed-in admin, organizer or staff member (the web) acting in person."""
+        return cls(ActorKind.USER, user.id, user.label[:MAX_LABEL])
+
+    @classmethod
     def system(cls, label: str = "system") -> Actor:
         """The application itself: the worker (expiry, promotion) or an operator's CLI command."""
         return cls(ActorKind.SYSTEM, None, label[:MAX_LABEL])
@@ -54,7 +68,8 @@ SYSTEM = Actor.system("system")
 #: An operator at the shell (``flask update-event`` & co.).
 CLI = Actor.system("cli")
 
-Subject = Registration | SeriesRegistration | Event
+#: What an entry can be about; accounts and organizations (the admin area) are audited too.
+Subject = Registration | SeriesRegistration | Event | User | Organization
 
 
 def _event_id(subject: Subject) -> int | None:

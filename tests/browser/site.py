@@ -74,6 +74,23 @@ def build_site(app: Flask) -> Site:
         db.session.commit()
         db.session.remove()
 
+    with app.app_context():
+        from eventapp.services import accounts
+        from eventapp.services.audit import CLI
+
+        agency = accounts.organizations_by_slug(db.session, ["suedwestfalen-agentur"])
+        accounts.create_user(
+            db.session,
+            email=ORGANIZER_EMAIL,
+            role="organizer",
+            password=ORGANIZER_PASSWORD,
+            organizations=agency,
+            now=utcnow(),
+            actor=CLI,
+        )
+        db.session.commit()
+        db.session.remove()
+
     client = app.test_client()
     conference = f"/events/{CONFERENCE}/register"
     _register(client, conference, email="pending@example.org", mode="on_site")
@@ -162,4 +179,15 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "error 404 event": lambda s: "/events/no-such-event",
     "error 404 token": lambda s: "/r/no-such-token",
     "error 400 filter": lambda s: "/?format=no-such-format",
+    "login": lambda s: "/login",
+}
+
+#: The organizer (demo data's Südwestfalen Agentur) who signs in for :data:`SIGNED_IN_PAGES`.
+ORGANIZER_EMAIL = "orga@suedwestfalen-agentur.de"
+ORGANIZER_PASSWORD = "ein-langes-demo-passwort"
+
+#: Pages of the organizer area, checked like :data:`PAGES` by a signed-in organizer.
+SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
+    "organizer event list": lambda s: "/manage/",
+    "organizer past events": lambda s: "/manage/?past=1",
 }

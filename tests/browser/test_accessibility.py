@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,14 @@ import pytest
 from flask import Flask
 
 from eventapp.blueprints.hardening import CONTENT_SECURITY_POLICY
-from tests.browser.site import PAGES, Site, build_site
+from tests.browser.site import (
+    ORGANIZER_EMAIL,
+    ORGANIZER_PASSWORD,
+    PAGES,
+    SIGNED_IN_PAGES,
+    Site,
+    build_site,
+)
 
 AXE_VERSION = "4.14.1"
 AXE = Path(__file__).parent / "vendor" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
@@ -57,6 +65,23 @@ def describe(violation: dict) -> str:
 
 
 def test_every_public_page_is_accessible_same_origin_and_within_the_policy(tab, site, live_server, axe_source):
+    problems = page_problems(tab, PAGES, site, live_server, axe_source)
+    assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
+
+
+def test_every_organizer_page_is_accessible_same_origin_and_within_the_policy(tab, site, live_server, axe_source):
+    """The organizer area (issue 7) as a signed-in organizer sees it, under the same checks."""
+    tab.goto("/login")
+    tab.get_by_label(re.compile("E-Mail-Adresse")).fill(ORGANIZER_EMAIL)
+    tab.get_by_label(re.compile("^Passwort")).fill(ORGANIZER_PASSWORD)
+    tab.get_by_role("button", name="Anmelden").click()
+    tab.wait_for_url("**/manage/")
+    problems = page_problems(tab, SIGNED_IN_PAGES, site, live_server, axe_source)
+    assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
+
+
+def page_problems(tab, pages, site, live_server: str, axe_source: str) -> dict[str, list[str]]:
+    """Axe violations, policy and console errors, third-party requests and overflow of each page."""
     origin = urlsplit(live_server).netloc
     requests: list[str] = []
     console: list[str] = []
@@ -65,7 +90,7 @@ def test_every_public_page_is_accessible_same_origin_and_within_the_policy(tab, 
     tab.on("pageerror", lambda error: console.append(str(error)))
 
     problems: dict[str, list[str]] = {}
-    for name, build in PAGES.items():
+    for name, build in pages.items():
         requests.clear()
         console.clear()
         url = build(site)
@@ -93,7 +118,7 @@ def test_every_public_page_is_accessible_same_origin_and_within_the_policy(tab, 
         found += [f"request to another host: {u}" for u in requests if urlsplit(u).netloc != origin]
         if found:
             problems[f"{name} ({url})"] = found
-    assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
+    return problems
 
 
 def test_the_check_sees_a_violation(chromium, axe_source):
@@ -112,5 +137,6 @@ def test_the_check_sees_a_violation(chromium, axe_source):
 def test_the_page_list_reaches_each_page_family(site):
     """Each public blueprint has a page in the list (a new page family must join PAGES)."""
     urls = [build(site) for build in PAGES.values()]
-    for prefix in ("/events/", "/r/", "/s/", "/series/", "/archive", "/privacy", "/imprint"):
+    urls += [build(site) for build in SIGNED_IN_PAGES.values()]
+    for prefix in ("/events/", "/r/", "/s/", "/series/", "/archive", "/privacy", "/imprint", "/login", "/manage/"):
         assert any(url.startswith(prefix) for url in urls), prefix

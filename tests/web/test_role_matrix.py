@@ -1,0 +1,139 @@
+"""The role matrix (issue 7 Part 2): every route of the organizer area, the admin area and the
+sign-in pages, for every kind of visitor, has a decided outcome.
+
+The routes are read from ``app.url_map``; a route without an entry in :data:`DECISIONS` fails
+:func:`test_every_guarded_route_has_a_decision`, so a new route cannot slip in unguarded.
+An entry names how to call the route (URL from the prepared :class:`World`, method, form) and
+the status each visitor gets. ``LOGIN`` is the redirect to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from eventapp.models import EventStatus, utcnow
+from tests.helpers import csrf_token
+from tests.web.test_auth_views import login
+
+#: Prefixes of the guarded areas; every rule under them needs a decision, as do the endpoints below.
+GUARDED_PREFIXES = ("/manage", "/admin")
+AUTH_ENDPOINTS = {"auth.login", "auth.logout"}
+
+VISITORS = ("anonymous", "attendee", "staff", "other_organizer", "organizer", "admin")
+LOGIN = "login"
+
+
+@dataclass(frozen=True)
+class World:
+    """Ids of what the matrix acts on: the organizer's organization and event, and one of another."""
+
+    organization: int
+    event: int
+    other_organization: int
+    other_event: int
+    manage_token: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    url: Callable[[World], str]
+    #: Visitor → expected status (or LOGIN); "organizer" acts on their own organization's objects.
+    expect: dict[str, int | str]
+    method: str = "GET"
+    form: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
+
+
+def everyone(status: int) -> dict[str, int | str]:
+    return dict.fromkeys(VISITORS, status)
+
+
+def signed_in(**statuses: int) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "attendee": LOGIN, **statuses}
+
+
+DECISIONS: dict[tuple[str, str], Decision] = {
+    ("auth.login", "GET"): Decision(lambda w: "/login", {**everyone(303), "anonymous": 200, "attendee": 200}),
+    ("auth.login", "POST"): Decision(
+        lambda w: "/login", everyone(400), "POST", lambda w: {"email": "x@example.org", "password": "falsch-falsch"}
+    ),
+    ("auth.logout", "POST"): Decision(lambda w: "/logout", everyone(303), "POST"),
+    ("manage.index", "GET"): Decision(
+        lambda w: "/manage/", signed_in(staff=200, other_organizer=200, organizer=200, admin=200)
+    ),
+}
+
+
+def rules_in_scope(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(GUARDED_PREFIXES) or rule.endpoint in AUTH_ENDPOINTS:
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found.add((rule.endpoint, method))
+    return found
+
+
+def test_every_guarded_route_has_a_decision(app):
+    in_scope = rules_in_scope(app)
+    assert in_scope - set(DECISIONS) == set(), "routes without a decision in the role matrix"
+    assert set(DECISIONS) - in_scope == set(), "decisions for routes that no longer exist"
+
+
+@pytest.fixture
+def world(data) -> World:
+    soon = utcnow() + timedelta(days=10)
+    with data() as (session, make):
+        menden, olpe = make.organization(slug="menden"), make.organization(slug="olpe")
+        event = make.event(organization=menden, starts_at=soon, status=EventStatus.PUBLISHED)
+        other = make.event(organization=olpe, starts_at=soon, status=EventStatus.PUBLISHED)
+        registration = make.registration(event)
+        staff = make.user(email="staff@menden.de", role="staff", organizations=[menden])
+        staff.assigned_events.append(event)
+        make.user(email="orga@olpe.de", role="organizer", organizations=[olpe])
+        make.user(email="orga@menden.de", role="organizer", organizations=[menden])
+        make.user(email="admin@agentur.de", role="admin")
+        session.flush()
+        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token)
+
+
+ACCOUNTS = {
+    "staff": "staff@menden.de",
+    "other_organizer": "orga@olpe.de",
+    "organizer": "orga@menden.de",
+    "admin": "admin@agentur.de",
+}
+
+
+def visitor_client(app: Flask, visitor: str, world: World):
+    client = app.test_client()
+    if visitor == "attendee":
+        assert client.get(f"/r/{world.manage_token}").status_code == 200
+    elif visitor in ACCOUNTS:
+        assert login(client, ACCOUNTS[visitor]).status_code == 303
+    return client
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_each_visitor_gets_the_decided_outcome_on_every_route(app, world, visitor):
+    failures = []
+    for (endpoint, method), decision in sorted(DECISIONS.items()):
+        client = visitor_client(app, visitor, world)
+        url = decision.url(world)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            values = {"csrf_token": csrf_token(client, "/"), **decision.form(world)}
+            response = client.open(url, method=method, data=values)
+        expected = decision.expect[visitor]
+        if expected == LOGIN:
+            ok = response.status_code == 303 and response.headers["Location"].startswith("/login?next=")
+        else:
+            ok = response.status_code == expected
+        if not ok:
+            failures.append(f"{method} {url} ({endpoint}): {response.status_code}, expected {expected}")
+    assert not failures, "\n".join(failures)
