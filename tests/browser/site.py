@@ -41,6 +41,9 @@ class Site:
     series_active: str
     #: The link mailed to a colleague the online registration is being passed on to.
     handover: str = ""
+    #: Account links of the organizer (password reset) and of an invited colleague.
+    reset_token: str = ""
+    invitation_token: str = ""
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -75,11 +78,11 @@ def build_site(app: Flask) -> Site:
         db.session.remove()
 
     with app.app_context():
-        from eventapp.services import accounts
+        from eventapp.services import account_links, accounts
         from eventapp.services.audit import CLI
 
         agency = accounts.organizations_by_slug(db.session, ["suedwestfalen-agentur"])
-        accounts.create_user(
+        organizer = accounts.create_user(
             db.session,
             email=ORGANIZER_EMAIL,
             role="organizer",
@@ -88,6 +91,23 @@ def build_site(app: Flask) -> Site:
             now=utcnow(),
             actor=CLI,
         )
+        invited = accounts.create_user(
+            db.session,
+            email="eingeladen@suedwestfalen-agentur.de",
+            role="staff",
+            organizations=agency,
+            now=utcnow(),
+            actor=CLI,
+        )
+        secret = app.config["SECRET_KEY"]
+        tokens = {
+            "reset_token": account_links.make_token(
+                organizer, purpose=account_links.RESET, secret=secret, now=utcnow()
+            ),
+            "invitation_token": account_links.make_token(
+                invited, purpose=account_links.INVITATION, secret=secret, now=utcnow()
+            ),
+        }
         db.session.commit()
         db.session.remove()
 
@@ -136,7 +156,7 @@ def build_site(app: Flask) -> Site:
         handover = db.session.scalar(select(Handover.token))
         db.session.remove()
     assert handover, "no handover offer"
-    return Site(**{**site.__dict__, "series_date": date, "handover": handover})
+    return Site(**{**site.__dict__, "series_date": date, "handover": handover, **tokens})
 
 
 #: Every public page: name → URL builder. Later pages join here (imprint, accessibility
@@ -180,6 +200,10 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "error 404 token": lambda s: "/r/no-such-token",
     "error 400 filter": lambda s: "/?format=no-such-format",
     "login": lambda s: "/login",
+    "forgot password": lambda s: "/password/forgot",
+    "reset password": lambda s: f"/password/reset/{s.reset_token}",
+    "accept invitation": lambda s: f"/invitation/{s.invitation_token}",
+    "account link not valid": lambda s: "/password/reset/not-a-token",
 }
 
 #: The organizer (demo data's Südwestfalen Agentur) who signs in for :data:`SIGNED_IN_PAGES`.
@@ -190,4 +214,5 @@ ORGANIZER_PASSWORD = "ein-langes-demo-passwort"
 SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer event list": lambda s: "/manage/",
     "organizer past events": lambda s: "/manage/?past=1",
+    "invite a colleague": lambda s: "/manage/invite",
 }

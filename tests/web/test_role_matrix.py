@@ -23,7 +23,8 @@ from tests.web.test_auth_views import login
 
 #: Prefixes of the guarded areas; every rule under them needs a decision, as do the endpoints below.
 GUARDED_PREFIXES = ("/manage", "/admin")
-AUTH_ENDPOINTS = {"auth.login", "auth.logout"}
+#: Blueprints whose every route needs a decision wherever it is mounted (sign-in, reset, invitation).
+GUARDED_BLUEPRINTS = ("auth.",)
 
 VISITORS = ("anonymous", "attendee", "staff", "other_organizer", "organizer", "admin")
 LOGIN = "login"
@@ -49,6 +50,9 @@ class Decision:
     form: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
 
 
+NEW_PASSWORD_FORM = {"password": "ein-neues-passwort", "confirm": "ein-neues-passwort"}
+
+
 def everyone(status: int) -> dict[str, int | str]:
     return dict.fromkeys(VISITORS, status)
 
@@ -63,6 +67,29 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         lambda w: "/login", everyone(400), "POST", lambda w: {"email": "x@example.org", "password": "falsch-falsch"}
     ),
     ("auth.logout", "POST"): Decision(lambda w: "/logout", everyone(303), "POST"),
+    ("auth.forgot_password", "GET"): Decision(lambda w: "/password/forgot", everyone(200)),
+    ("auth.forgot_password", "POST"): Decision(
+        lambda w: "/password/forgot", everyone(200), "POST", lambda w: {"email": "orga@menden.de"}
+    ),
+    # A link token that is not genuine: the same "not valid" page for everyone, nothing changes.
+    ("auth.reset_password", "GET"): Decision(lambda w: "/password/reset/not-a-token", everyone(404)),
+    ("auth.reset_password", "POST"): Decision(
+        lambda w: "/password/reset/not-a-token", everyone(404), "POST", lambda w: NEW_PASSWORD_FORM
+    ),
+    ("auth.accept_invitation", "GET"): Decision(lambda w: "/invitation/not-a-token", everyone(404)),
+    ("auth.accept_invitation", "POST"): Decision(
+        lambda w: "/invitation/not-a-token", everyone(404), "POST", lambda w: NEW_PASSWORD_FORM
+    ),
+    ("manage.invite", "GET"): Decision(
+        lambda w: "/manage/invite", signed_in(staff=403, other_organizer=200, organizer=200, admin=200)
+    ),
+    # Into the organizer's organization: the other organization's organizer cannot choose it.
+    ("manage.invite", "POST"): Decision(
+        lambda w: "/manage/invite",
+        signed_in(staff=403, other_organizer=400, organizer=303, admin=303),
+        "POST",
+        lambda w: {"email": "neu@menden.de", "role": "staff", "organization": str(w.organization)},
+    ),
     ("manage.index", "GET"): Decision(
         lambda w: "/manage/", signed_in(staff=200, other_organizer=200, organizer=200, admin=200)
     ),
@@ -72,7 +99,7 @@ DECISIONS: dict[tuple[str, str], Decision] = {
 def rules_in_scope(app: Flask) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(GUARDED_PREFIXES) or rule.endpoint in AUTH_ENDPOINTS:
+        if rule.rule.startswith(GUARDED_PREFIXES) or rule.endpoint.startswith(GUARDED_BLUEPRINTS):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 found.add((rule.endpoint, method))
     return found

@@ -1,0 +1,29 @@
+"""Forms of the organizer area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "organizer": _l("Event organizer"),
+    "staff": _l("Check-in staff"),
+}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("Please enter a valid email address.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organization = SelectField(_l("Organization"), coerce=int, validators=[DataRequired()])
