@@ -38,3 +38,7 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.blueprints.manage import bp as manage_bp
 
     app.register_blueprint(manage_bp)
+
+    from eventapp.blueprints.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)

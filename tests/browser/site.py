@@ -44,6 +44,9 @@ class Site:
     #: Account links of the organizer (password reset) and of an invited colleague.
     reset_token: str = ""
     invitation_token: str = ""
+    #: Ids for the admin pages: the invited staff member and their organization.
+    staff_user: int = 0
+    organization: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -99,6 +102,14 @@ def build_site(app: Flask) -> Site:
             now=utcnow(),
             actor=CLI,
         )
+        accounts.create_user(
+            db.session,
+            email=ADMIN_EMAIL,
+            role="admin",
+            password=ORGANIZER_PASSWORD,
+            now=utcnow(),
+            actor=CLI,
+        )
         secret = app.config["SECRET_KEY"]
         tokens = {
             "reset_token": account_links.make_token(
@@ -109,6 +120,7 @@ def build_site(app: Flask) -> Site:
             ),
         }
         db.session.commit()
+        tokens.update(staff_user=invited.id, organization=agency[0].id)
         db.session.remove()
 
     client = app.test_client()
@@ -210,9 +222,23 @@ PAGES: dict[str, Callable[[Site], str]] = {
 ORGANIZER_EMAIL = "orga@suedwestfalen-agentur.de"
 ORGANIZER_PASSWORD = "ein-langes-demo-passwort"
 
+#: The admin who signs in for :data:`ADMIN_PAGES` (same password).
+ADMIN_EMAIL = "admin@suedwestfalen-agentur.de"
+
 #: Pages of the organizer area, checked like :data:`PAGES` by a signed-in organizer.
 SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer event list": lambda s: "/manage/",
     "organizer past events": lambda s: "/manage/?past=1",
     "invite a colleague": lambda s: "/manage/invite",
+}
+
+
+#: Pages of the admin area, checked like :data:`PAGES` by a signed-in admin (ids are the demo rows').
+ADMIN_PAGES: dict[str, Callable[[Site], str]] = {
+    "admin users": lambda s: "/admin/users",
+    "admin invite a user": lambda s: "/admin/users/new",
+    "admin edit a staff user": lambda s: f"/admin/users/{s.staff_user}",
+    "admin organizations": lambda s: "/admin/organizations",
+    "admin new organization": lambda s: "/admin/organizations/new",
+    "admin edit organization": lambda s: f"/admin/organizations/{s.organization}",
 }

@@ -17,6 +17,8 @@ from flask import Flask
 
 from eventapp.blueprints.hardening import CONTENT_SECURITY_POLICY
 from tests.browser.site import (
+    ADMIN_EMAIL,
+    ADMIN_PAGES,
     ORGANIZER_EMAIL,
     ORGANIZER_PASSWORD,
     PAGES,
@@ -69,14 +71,24 @@ def test_every_public_page_is_accessible_same_origin_and_within_the_policy(tab, 
     assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
 
 
-def test_every_organizer_page_is_accessible_same_origin_and_within_the_policy(tab, site, live_server, axe_source):
-    """The organizer area (issue 7) as a signed-in organizer sees it, under the same checks."""
+def sign_in(tab, email: str) -> None:
     tab.goto("/login")
-    tab.get_by_label(re.compile("E-Mail-Adresse")).fill(ORGANIZER_EMAIL)
+    tab.get_by_label(re.compile("E-Mail-Adresse")).fill(email)
     tab.get_by_label(re.compile("^Passwort")).fill(ORGANIZER_PASSWORD)
     tab.get_by_role("button", name="Anmelden").click()
     tab.wait_for_url("**/manage/")
+
+
+def test_every_organizer_page_is_accessible_same_origin_and_within_the_policy(tab, site, live_server, axe_source):
+    """The organizer area (issue 7) as a signed-in organizer sees it, under the same checks."""
+    sign_in(tab, ORGANIZER_EMAIL)
     problems = page_problems(tab, SIGNED_IN_PAGES, site, live_server, axe_source)
+    assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
+
+
+def test_every_admin_page_is_accessible_same_origin_and_within_the_policy(tab, site, live_server, axe_source):
+    sign_in(tab, ADMIN_EMAIL)
+    problems = page_problems(tab, ADMIN_PAGES, site, live_server, axe_source)
     assert not problems, json.dumps(problems, indent=2, ensure_ascii=False)
 
 
@@ -137,6 +149,17 @@ def test_the_check_sees_a_violation(chromium, axe_source):
 def test_the_page_list_reaches_each_page_family(site):
     """Each public blueprint has a page in the list (a new page family must join PAGES)."""
     urls = [build(site) for build in PAGES.values()]
-    urls += [build(site) for build in SIGNED_IN_PAGES.values()]
-    for prefix in ("/events/", "/r/", "/s/", "/series/", "/archive", "/privacy", "/imprint", "/login", "/manage/"):
+    urls += [build(site) for build in {**SIGNED_IN_PAGES, **ADMIN_PAGES}.values()]
+    for prefix in (
+        "/events/",
+        "/r/",
+        "/s/",
+        "/series/",
+        "/archive",
+        "/privacy",
+        "/imprint",
+        "/login",
+        "/manage/",
+        "/admin/",
+    ):
         assert any(url.startswith(prefix) for url in urls), prefix

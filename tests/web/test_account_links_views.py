@@ -80,7 +80,11 @@ def test_a_reset_link_arrives_by_mail_sets_the_password_once_and_signs_in(client
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, data, menden, smtp_server):
     known, unknown = forgot(client, "orga@menden.de"), forgot(client, "niemand@menden.de")
     assert known.status_code == unknown.status_code == 200
-    assert text(known) == text(unknown)
+
+    def without_token(response) -> str:
+        return re.sub(r'content="[^"]+"(?=>\s*<meta name="color-scheme")', "", text(response))
+
+    assert without_token(known) == without_token(unknown)
     deliver(data)
     assert [m["To"] for m in smtp_server.messages] == ["orga@menden.de"]
 

@@ -39,6 +39,7 @@ class World:
     other_organization: int
     other_event: int
     manage_token: str
+    staff_user: int
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,16 @@ class Decision:
     form: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
 
 
+ORGANIZATION_FORM = {"name": "Stadt Soest", "slug": "soest", "contact_email": "digital@soest.de", "kind": "pioneer"}
 NEW_PASSWORD_FORM = {"password": "ein-neues-passwort", "confirm": "ein-neues-passwort"}
 
 
 def everyone(status: int) -> dict[str, int | str]:
     return dict.fromkeys(VISITORS, status)
+
+
+def admins_only(status: int) -> dict[str, int | str]:
+    return signed_in(staff=403, other_organizer=403, organizer=403, admin=status)
 
 
 def signed_in(**statuses: int) -> dict[str, int | str]:
@@ -89,6 +95,41 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         signed_in(staff=403, other_organizer=400, organizer=303, admin=303),
         "POST",
         lambda w: {"email": "neu@menden.de", "role": "staff", "organization": str(w.organization)},
+    ),
+    # The admin area: admins only; for anyone else a 403 before the view runs, so nothing changes.
+    ("admin.index", "GET"): Decision(lambda w: "/admin/", admins_only(303)),
+    ("admin.organizations", "GET"): Decision(lambda w: "/admin/organizations", admins_only(200)),
+    ("admin.new_organization", "GET"): Decision(lambda w: "/admin/organizations/new", admins_only(200)),
+    ("admin.new_organization", "POST"): Decision(
+        lambda w: "/admin/organizations/new", admins_only(303), "POST", lambda w: ORGANIZATION_FORM
+    ),
+    ("admin.edit_organization", "GET"): Decision(lambda w: f"/admin/organizations/{w.organization}", admins_only(200)),
+    ("admin.edit_organization", "POST"): Decision(
+        lambda w: f"/admin/organizations/{w.other_organization}",
+        admins_only(303),
+        "POST",
+        lambda w: {**ORGANIZATION_FORM, "slug": "olpe"},
+    ),
+    ("admin.users", "GET"): Decision(lambda w: "/admin/users", admins_only(200)),
+    ("admin.new_user", "GET"): Decision(lambda w: "/admin/users/new", admins_only(200)),
+    ("admin.new_user", "POST"): Decision(
+        lambda w: "/admin/users/new",
+        admins_only(303),
+        "POST",
+        lambda w: {"email": "neu@menden.de", "role": "staff", "organizations": str(w.organization)},
+    ),
+    ("admin.edit_user", "GET"): Decision(lambda w: f"/admin/users/{w.staff_user}", admins_only(200)),
+    ("admin.edit_user", "POST"): Decision(
+        lambda w: f"/admin/users/{w.staff_user}",
+        admins_only(303),
+        "POST",
+        lambda w: {"role": "staff", "organizations": str(w.organization), "events": str(w.event)},
+    ),
+    ("admin.deactivate_user", "POST"): Decision(
+        lambda w: f"/admin/users/{w.staff_user}/deactivate", admins_only(303), "POST"
+    ),
+    ("admin.activate_user", "POST"): Decision(
+        lambda w: f"/admin/users/{w.staff_user}/activate", admins_only(303), "POST"
     ),
     ("manage.index", "GET"): Decision(
         lambda w: "/manage/", signed_in(staff=200, other_organizer=200, organizer=200, admin=200)
@@ -125,7 +166,7 @@ def world(data) -> World:
         make.user(email="orga@menden.de", role="organizer", organizations=[menden])
         make.user(email="admin@agentur.de", role="admin")
         session.flush()
-        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token)
+        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id)
 
 
 ACCOUNTS = {

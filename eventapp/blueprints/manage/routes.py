@@ -9,6 +9,7 @@ from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from eventapp.blueprints.auth.links import invitation_max_age
 from eventapp.blueprints.manage.forms import ROLE_LABELS, InviteForm
@@ -48,8 +49,8 @@ def invite() -> Response | str | tuple[str, int]:
     organizations = _organization_choices(user)
     form = InviteForm()
     roles_offered = [Role.ORGANIZER, Role.STAFF] + ([Role.ADMIN] if permissions.can_administer(user) else [])
-    form.role.choices = [(role.value, str(ROLE_LABELS[role.value])) for role in roles_offered]
-    form.organization.choices = [(org.id, org.name) for org in organizations]
+    form.role.choices = [SelectChoice(role.value, str(ROLE_LABELS[role.value])) for role in roles_offered]
+    form.organization.choices = [SelectChoice(org.id, org.name) for org in organizations]
     if form.validate_on_submit():
         chosen = [org for org in organizations if org.id == form.organization.data]
         try:

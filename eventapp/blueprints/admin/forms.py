@@ -1,0 +1,53 @@
+"""Forms of the admin area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+KIND_LABELS = {
+    "agency": _l("Agency"),
+    "pioneer": _l("Pioneer municipality"),
+    "network": _l("Network member (Smart Cities: Schule)"),
+}
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
+    slug = StringField(
+        _l("Short name in addresses"),
+        validators=[DataRequired(_l("Please enter a short name.")), Length(max=80)],
+        render_kw={"spellcheck": "false", "autocapitalize": "none", "pattern": "[a-z0-9-]+"},
+    )
+    contact_email = EmailField(
+        _l("Contact address"),
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("Please enter a valid email address.")),
+        ],
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()])
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
+    events = SelectMultipleField(_l("Check-in of these events"), coerce=int, validators=[Optional()])
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("Please enter a valid email address.")),
+        ],
+        render_kw={"spellcheck": "false", "autocapitalize": "none", "autocomplete": "off"},
+    )
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
