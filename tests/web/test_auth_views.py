@@ -214,3 +214,33 @@ def test_a_session_moved_to_another_browser_loses_its_remember_me_cookie_too(cli
     assert response.status_code == 303
     assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
     assert client.get("/manage/").status_code == 303
+
+
+def test_next_stays_below_the_path_prefix_of_the_app(app, data):
+    """Behind a proxy at /veranstaltungen, the page asked for before signing in keeps the prefix."""
+    from eventapp import create_app
+    from eventapp.extensions import db
+
+    prefixed = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        TICKET_SIGNING_KEY_FILE=app.config["TICKET_SIGNING_KEY_FILE"],
+        BASE_URL="http://localhost/veranstaltungen",
+    )
+    client = prefixed.test_client()
+    with data() as (session, make):
+        make.user(email="orga@menden.de", role="organizer", organizations=[make.organization()])
+    try:
+        # The test client puts APPLICATION_ROOT into SCRIPT_NAME, as the proxy set-up does.
+        asked = client.get("/manage/?past=1")
+        assert asked.headers["Location"] == "/veranstaltungen/login?next=/manage/?past%3D1"
+        token = csrf_token(client, "/login")
+        response = client.post(
+            "/login?next=/manage/?past%3D1",
+            data={"email": "orga@menden.de", "password": PASSWORD, "csrf_token": token},
+        )
+        assert response.headers["Location"] == "/veranstaltungen/manage/?past=1"
+    finally:
+        with prefixed.app_context():
+            db.session.remove()
+            db.engine.dispose()

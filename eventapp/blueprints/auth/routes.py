@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from eventapp.blueprints.auth.forms import LoginForm
 from eventapp.blueprints.errors import handle_http
 from eventapp.extensions import db, limiter
-from eventapp.models import utcnow
+from eventapp.models import User, utcnow
 from eventapp.security import landing_url, safe_next, signed_in_user
 from eventapp.services import accounts
 
@@ -71,6 +71,12 @@ def _rate_limited(error: HTTPException) -> Response:
     return handle_http(error)
 
 
+def _after_login(user: User) -> str:
+    """``next`` (a path within the app, so below the app's path prefix) or the user's landing page."""
+    target = _next()
+    return request.script_root + target if target else landing_url(user)
+
+
 def _next() -> str | None:
     return safe_next(request.values.get("next"))
 
@@ -81,7 +87,7 @@ def _next() -> str | None:
 def login() -> Response | str:
     user = signed_in_user()
     if user is not None and request.method == "GET":
-        return redirect(_next() or landing_url(user), 303)
+        return redirect(_after_login(user), 303)
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -89,7 +95,7 @@ def login() -> Response | str:
         if found is not None:
             login_user(found, remember=bool(form.remember.data))
             db.session.commit()
-            return redirect(_next() or landing_url(found), 303)
+            return redirect(_after_login(found), 303)
         # One message whatever was wrong: nothing tells whether the address has an account.
         error = _("The email address or the password is not correct.")
     elif request.method == "POST":
