@@ -20,11 +20,12 @@ from eventapp.blueprints.registration.forms import (
     MAX_ORGANIZATION,
     SERVICE_FIELD_MESSAGES,
     TOO_LONG,
+    QuestionAnswers,
     _field_name,
     _question_field,
     _strip,
 )
-from eventapp.models import Event, Question, Registration
+from eventapp.models import Event, Registration
 
 
 def _name_fields() -> dict[str, Field]:
@@ -70,43 +71,18 @@ class _ServiceErrors:
             field.errors = [*field.errors, str(message)]
 
 
-class DetailsForm(_ServiceErrors, FlaskForm):
+class DetailsForm(QuestionAnswers, _ServiceErrors, FlaskForm):
     """Name, organization and the answers to the event's questions (``build_details_form``)."""
 
     sensitive_consent = BooleanField(_l("I consent to the processing of this special category of data (Art. 9 DSGVO)."))
 
     event: Event
 
-    def question_fields(self) -> list[tuple[Question, Field]]:
-        return [(question, self[_field_name(question)]) for question in self.event.questions]
-
     def fields_in_page_order(self) -> list[Field]:
         questions = self.question_fields()
         ordered = [field for question, field in questions if not question.sensitive]
         ordered += [field for question, field in questions if question.sensitive]
         return [self["given_name"], self["family_name"], self["organization"], *ordered, self.sensitive_consent]
-
-    def answers(self) -> dict[str, Any]:
-        """Question key → answer; empty answers are left out (an unticked box is no answer)."""
-        return {
-            question.key: field.data
-            for question, field in self.question_fields()
-            if field.data not in (None, "", False)
-        }
-
-    def sensitive_answered(self) -> bool:
-        answered = self.answers()
-        return any(question.sensitive and question.key in answered for question in self.event.questions)
-
-    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.sensitive_answered() and not self.sensitive_consent.data:
-            self.sensitive_consent.errors = [
-                *self.sensitive_consent.errors,
-                str(SERVICE_FIELD_MESSAGES["sensitive_consent"]),
-            ]
-            valid = False
-        return valid
 
 
 def build_details_form(registration: Registration, locale: str) -> DetailsForm:

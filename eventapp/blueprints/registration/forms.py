@@ -60,7 +60,46 @@ class ModeField(RadioField):
             raise ValidationError(str(_l("Please choose one of the offered ways of taking part.")))
 
 
-class RegistrationForm(FlaskForm):
+class QuestionAnswers:
+    """The event's questions on a form: their fields, the answers, and the Art. 9 consent rule.
+
+    Shared by the registration form and the manage page's details form, so both read
+    answers and ask for the sensitive consent alike. The form sets ``event`` and has a
+    ``sensitive_consent`` field.
+    """
+
+    event: Event
+    sensitive_consent: BooleanField
+
+    def question_fields(self) -> list[tuple[Question, Field]]:
+        """The event's questions with their bound fields, in the event's order."""
+        form: Any = self
+        return [(question, form[_field_name(question)]) for question in self.event.questions]
+
+    def answers(self) -> dict[str, Any]:
+        """Question key → answer; empty answers are left out (an unticked box is no answer)."""
+        return {
+            question.key: field.data
+            for question, field in self.question_fields()
+            if field.data not in (None, "", False)
+        }
+
+    def sensitive_answered(self) -> bool:
+        answered = self.answers()
+        return any(question.sensitive and question.key in answered for question in self.event.questions)
+
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if self.sensitive_answered() and not self.sensitive_consent.data:
+            self.sensitive_consent.errors = [
+                *self.sensitive_consent.errors,
+                str(SERVICE_FIELD_MESSAGES["sensitive_consent"]),
+            ]
+            valid = False
+        return valid
+
+
+class RegistrationForm(QuestionAnswers, FlaskForm):
     """Fields every event asks for; ``build_form`` adds the mode and the event's questions."""
 
     given_name = StringField(
@@ -107,10 +146,6 @@ class RegistrationForm(FlaskForm):
     event: Event
     locale: str
 
-    def question_fields(self) -> list[tuple[Question, Field]]:
-        """The event's questions with their bound fields, in the event's order."""
-        return [(question, self[_field_name(question)]) for question in self.event.questions]
-
     def fields_in_page_order(self) -> list[Field]:
         """The fields as the page shows them (the error summary lists them in this order)."""
         questions = self.question_fields()
@@ -127,28 +162,6 @@ class RegistrationForm(FlaskForm):
             self.sensitive_consent,
             self.privacy_consent,
         ]
-
-    def answers(self) -> dict[str, Any]:
-        """Question key → answer; empty answers are left out (an unticked box is no answer)."""
-        answers: dict[str, Any] = {}
-        for question, field in self.question_fields():
-            if field.data not in (None, "", False):
-                answers[question.key] = field.data
-        return answers
-
-    def sensitive_answered(self) -> bool:
-        answered = self.answers()
-        return any(question.sensitive and question.key in answered for question in self.event.questions)
-
-    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.sensitive_answered() and not self.sensitive_consent.data:
-            self.sensitive_consent.errors = [
-                *self.sensitive_consent.errors,
-                str(SERVICE_FIELD_MESSAGES["sensitive_consent"]),
-            ]
-            valid = False
-        return valid
 
     def preferred_mode(self) -> Mode | None:
         return Mode(self.mode.data) if self.mode.data else None
