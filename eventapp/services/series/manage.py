@@ -92,6 +92,25 @@ def date_overview(
     return entries
 
 
+def _changeable_date(
+    session: Session, series_registration: SeriesRegistration, event: Event, *, now: datetime
+) -> tuple[list[Registration], Registration | None]:
+    """The person's registrations for one upcoming date of their active series, and the active one.
+
+    Declining and re-joining both need this: NotFound for a date of another series,
+    InvalidState for a series registration that is not active or a date that is past
+    or not published.
+    """
+    if event.series_id != series_registration.series_id:
+        raise NotFound()
+    if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
+        raise InvalidState()
+    if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
+        raise InvalidState()
+    regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
+    return regs, next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+
+
 def decline_date(
     session: Session,
     series_registration: SeriesRegistration,
@@ -106,15 +125,8 @@ def decline_date(
     A date without a registration yet (not open) gets a declined marker, so a later sync
     skips it too. Declining again changes nothing.
     """
-    if event.series_id != series_registration.series_id:
-        raise NotFound()
-    if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
-        raise InvalidState()
-    if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
-        raise InvalidState()
     actor = actor or Actor.attendee(series_registration)
-    regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
-    active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+    regs, active = _changeable_date(session, series_registration, event, now=now)
     if active is not None:
         return registration.cancel(session, active, now=now, reason=CancelReason.DECLINED, actor=actor)
     declined = next((reg for reg in regs if reg.cancel_reason is CancelReason.DECLINED), None)
@@ -192,15 +204,8 @@ def rejoin_date(
     or of a series registration that is not active, and the registration service's
     errors (e.g. RegistrationClosed) for a date that no longer takes registrations.
     """
-    if event.series_id != series_registration.series_id:
-        raise NotFound()
-    if series_registration.status is not SeriesRegistrationStatus.ACTIVE:
-        raise InvalidState()
-    if event.starts_at <= now or event.status is not EventStatus.PUBLISHED:
-        raise InvalidState()
     actor = actor or Actor.attendee(series_registration)
-    regs = person_registrations(session, series_registration.person_id, [event.id]).get(event.id, [])
-    active = next((reg for reg in regs if reg.status in ACTIVE_STATUSES), None)
+    regs, active = _changeable_date(session, series_registration, event, now=now)
     if active is not None:
         return active
     mode = date_mode(event, series_registration.mode)
