@@ -14,13 +14,15 @@ from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from eventapp.models import (
     CancelReason,
     Event,
+    EventAttendance,
     EventStatus,
+    Mode,
     Registration,
     RegistrationStatus,
 )
@@ -30,10 +32,38 @@ from eventapp.services.audit import Actor
 from eventapp.services.errors import EventCancelled, NotFound, ValidationError
 
 #: Fields whose change is announced to confirmed attendees (and raises ``sequence``).
-ATTENDEE_FIELDS = ("starts_at", "ends_at", "venue", "address")
+ATTENDEE_FIELDS = ("title", "starts_at", "ends_at", "venue", "address", "attendance")
+MAX_TITLE = 200
 MAX_VENUE = 200
 MAX_ADDRESS = 300
 MAX_CANCEL_MESSAGE = 2000
+
+
+class CapacityBelowSeats(ValidationError):
+    """A capacity would fall below the seats already held (issue 7 Part 3: refused with the numbers)."""
+
+    code = "capacity_below_seats"
+
+    def __init__(self, held: dict[str, tuple[int, int]]):
+        #: Capacity field → (requested capacity, seats held now).
+        self.held = held
+        numbers = "; ".join(f"{name} {wanted} < {taken} held" for name, (wanted, taken) in held.items())
+        super().__init__(
+            f"Seats are held beyond the new capacity: {numbers}.", fields=dict.fromkeys(held, "below_seats")
+        )
+
+
+class ModeInUse(ValidationError):
+    """A mode cannot be withdrawn while registrations hold or wait for it (cancel the event instead)."""
+
+    code = "mode_in_use"
+
+    def __init__(self, registrations: int):
+        self.registrations = registrations
+        super().__init__(
+            f"{registrations} active registration(s) use a mode that would no longer be offered.",
+            fields={"attendance": "mode_in_use"},
+        )
 
 
 @dataclass
@@ -45,6 +75,8 @@ class EventChange:
     changed: list[str] = field(default_factory=list)
     #: Registrations told by mail about the change.
     notified: int = 0
+    #: Capacities that changed (not announced; added seats promote at once).
+    capacities: list[str] = field(default_factory=list)
 
 
 def event_by_slug(session: Session, slug: str) -> Event:
@@ -110,21 +142,25 @@ def update_event(
     *,
     now: datetime,
     actor: Actor,
+    title: str | None = None,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     venue: str | None = None,
     address: str | None = None,
+    attendance: EventAttendance | None = None,
     capacity_on_site: int | None | EllipsisType = ...,
     capacity_online: int | None | EllipsisType = ...,
 ) -> EventChange:
-    """Reschedule, move or resize an event and tell its confirmed attendees and waiters.
+    """Rename, reschedule, move or resize an event and tell its confirmed attendees and waiters.
 
     ``None`` (or ``...`` for capacities, where None means unlimited) leaves a field
     as it is. Moving only the start keeps the event's duration (and a registration
-    deadline set to the start moves with it). When a time or the
-    place changes, ``sequence`` is raised and every confirmed registration gets an
-    ``event_updated`` mail; added seats go to the waiting lists at once, in this
-    transaction. Lowering a capacity never takes a seat away from anyone.
+    deadline set to the start moves with it). When the title, a time, the place or
+    the offered modes change, ``sequence`` is raised and every confirmed registration
+    gets an ``event_updated`` mail; added seats go to the waiting lists at once, in
+    this transaction. Nobody loses a seat: lowering a capacity below the seats held
+    is refused with the numbers (:class:`CapacityBelowSeats`), and so is withdrawing
+    a mode that active registrations hold or wait for (:class:`ModeInUse`).
     """
     if event.status is EventStatus.CANCELLED:
         raise EventCancelled()
@@ -137,17 +173,23 @@ def update_event(
     if capacity_online is not ...:
         _check_capacity("capacity_online", capacity_online)
         capacities["capacity_online"] = capacity_online
+    new_title = _check_text("title", title, MAX_TITLE) if title is not None else None
+    if new_title == "":
+        raise ValidationError("The event needs a title.", fields={"title": "required"})
     new_venue = _check_text("venue", venue, MAX_VENUE) if venue is not None else None
     new_address = _check_text("address", address, MAX_ADDRESS) if address is not None else None
+    new_attendance = EventAttendance(attendance) if attendance is not None else None
 
     # Under the event's lock (after overdue rows expired), so that nobody confirms
     # unseen and seats are decided on current numbers.
-    event = seats.prepare_event(session, event, now=now)
+    event, tally = seats.prepare(session, event, now=now)
     if event.status is EventStatus.CANCELLED:
         raise EventCancelled()
     if starts_at is not None and ends_at is None and event.ends_at is not None:
         ends_at = event.ends_at + (starts_at - event.starts_at)
     wanted = {
+        "title": new_title if new_title is not None else event.title,
+        "attendance": new_attendance if new_attendance is not None else event.attendance,
         "starts_at": starts_at if starts_at is not None else event.starts_at,
         "ends_at": ends_at if ends_at is not None else event.ends_at,
         "venue": new_venue if new_venue is not None else event.venue,
@@ -155,6 +197,7 @@ def update_event(
     }
     _check_times(wanted["starts_at"], wanted["ends_at"])
     capacities = {name: value for name, value in capacities.items() if value != getattr(event, name)}
+    _check_seats_kept(session, event, tally.taken, capacities, new_attendance)
     raised = any(_raised(getattr(event, name), value) for name, value in capacities.items())
     for name, value in capacities.items():
         setattr(event, name, value)
@@ -190,7 +233,40 @@ def update_event(
                 notified += 1
     if raised:
         seats.promote(session, event, now=now)
-    return EventChange(event, changed, notified)
+    return EventChange(event, changed, notified, sorted(capacities))
+
+
+def _check_seats_kept(
+    session: Session,
+    event: Event,
+    taken: dict[Mode, int],
+    capacities: dict[str, int | None],
+    attendance: EventAttendance | None,
+) -> None:
+    """Refuse a change that would take a seat (or a place in a queue) away from anyone."""
+    held: dict[str, tuple[int, int]] = {}
+    for mode in Mode:
+        name = f"capacity_{mode.value}"
+        wanted = capacities.get(name, ...)
+        if isinstance(wanted, int) and wanted < taken[mode]:
+            held[name] = (wanted, taken[mode])
+    if held:
+        raise CapacityBelowSeats(held)
+    if attendance is None:
+        return
+    withdrawn = set(event.modes) - set(attendance.modes)
+    if not withdrawn:
+        return
+    R = Registration
+    using = session.scalar(
+        select(func.count(R.id)).where(
+            R.event_id == event.id,
+            R.status.in_(ACTIVE_STATUSES),
+            or_(R.mode.in_(withdrawn), R.waiting_for.in_(withdrawn)),
+        )
+    )
+    if using:
+        raise ModeInUse(using)
 
 
 def cancel_event(session: Session, event: Event, *, now: datetime, actor: Actor, message: str = "") -> EventChange:

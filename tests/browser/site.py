@@ -47,6 +47,8 @@ class Site:
     #: Ids for the admin pages: the invited staff member and their organization.
     staff_user: int = 0
     organization: int = 0
+    #: The conference's id, for the organizer's event pages.
+    conference: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -120,7 +122,8 @@ def build_site(app: Flask) -> Site:
             ),
         }
         db.session.commit()
-        tokens.update(staff_user=invited.id, organization=agency[0].id)
+        conference_id = db.session.scalar(select(Event.id).where(Event.slug == CONFERENCE))
+        tokens.update(staff_user=invited.id, organization=agency[0].id, conference=conference_id)
         db.session.remove()
 
     client = app.test_client()
@@ -230,6 +233,10 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer event list": lambda s: "/manage/",
     "organizer past events": lambda s: "/manage/?past=1",
     "invite a colleague": lambda s: "/manage/invite",
+    "organizer new event": lambda s: "/manage/events/new",
+    "organizer event": lambda s: f"/manage/events/{s.conference}",
+    "organizer edit event": lambda s: f"/manage/events/{s.conference}/edit",
+    "organizer cancel event": lambda s: f"/manage/events/{s.conference}/cancel",
 }
 
 

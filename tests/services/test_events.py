@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from eventapp.models import (
     CancelReason,
+    EventAttendance,
     EventStatus,
     Mode,
     OutboxMessage,
@@ -163,14 +164,72 @@ def test_unlimited_capacity_promotes_everyone_waiting(session, make, now, event)
     assert all(r.status is RegistrationStatus.CONFIRMED for r in queue)
 
 
-def test_lowering_the_capacity_takes_no_seat_away(session, make, now, event):
+def test_lowering_the_capacity_below_the_seats_held_is_refused_with_the_numbers(session, make, now, event):
+    """Issue 7 Part 3: nobody loses a seat; the refusal names the capacity asked for and the seats held."""
     holders = [make.registration(event), make.registration(event)]
 
-    events.update_event(session, event, now=now, actor=CLI, capacity_on_site=1)
+    with pytest.raises(events.CapacityBelowSeats) as raised:
+        events.update_event(session, event, now=now, actor=CLI, capacity_on_site=1)
 
-    assert event.capacity_on_site == 1
+    assert raised.value.held == {"capacity_on_site": (1, 2)}
+    assert raised.value.fields == {"capacity_on_site": "below_seats"}
+    assert event.capacity_on_site == 2
     assert all(r.status is RegistrationStatus.CONFIRMED for r in holders)
     assert mails(session) == []
+
+
+def test_lowering_the_capacity_to_the_seats_held_takes_no_seat_away(session, make, now, event):
+    holders = [make.registration(event), make.registration(event, status=RegistrationStatus.PENDING)]
+    make.registration(event, status=RegistrationStatus.CANCELLED)
+
+    change = events.update_event(session, event, now=now, actor=CLI, capacity_on_site=2)
+    assert change.capacities == []  # it was 2 already
+
+    event.capacity_on_site = 5
+    change = events.update_event(session, event, now=now, actor=CLI, capacity_on_site=2)
+
+    assert change.capacities == ["capacity_on_site"]
+    assert event.capacity_on_site == 2
+    assert [r.status for r in holders] == [RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]
+    assert mails(session) == []
+
+
+def test_a_new_title_and_modes_are_announced_with_a_raised_sequence(session, make, now, event):
+    told = make.registration(event)
+
+    change = events.update_event(
+        session, event, now=now, actor=CLI, title="  Neuer   Titel ", attendance=EventAttendance.ON_SITE
+    )
+
+    assert change.changed == ["title", "attendance"]
+    assert event.title == "Neuer Titel"
+    assert event.attendance is EventAttendance.ON_SITE
+    assert event.sequence == 1
+    assert [(m.kind, m.registration_id) for m in mails(session)] == [("event_updated", told.id)]
+
+
+@pytest.mark.parametrize("waiting_for", [None, Mode.ONLINE])
+def test_withdrawing_a_mode_in_use_is_refused(session, make, now, event, waiting_for):
+    """Someone holds a seat online, or holds one on site and waits for online: online stays."""
+    if waiting_for is None:
+        make.registration(event, mode=Mode.ONLINE)
+    else:
+        make.registration(event, mode=Mode.ON_SITE, waiting_for=waiting_for, waiting_since=now)
+
+    with pytest.raises(events.ModeInUse) as raised:
+        events.update_event(session, event, now=now, actor=CLI, attendance=EventAttendance.ON_SITE)
+
+    assert raised.value.registrations == 1
+    assert event.attendance is EventAttendance.HYBRID
+    assert event.sequence == 0
+
+
+def test_a_mode_with_only_ended_registrations_can_be_withdrawn(session, make, now, event):
+    make.registration(event, mode=Mode.ONLINE, status=RegistrationStatus.CANCELLED)
+
+    change = events.update_event(session, event, now=now, actor=CLI, attendance=EventAttendance.ON_SITE)
+
+    assert change.changed == ["attendance"]
 
 
 @pytest.mark.parametrize("capacity", [-1, 1.5, "3", True])

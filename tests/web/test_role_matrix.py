@@ -40,6 +40,8 @@ class World:
     other_event: int
     manage_token: str
     staff_user: int
+    #: A draft of the organizer's organization without registrations (publish, edit, clone, withdraw).
+    draft: int
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,28 @@ def admins_only(status: int) -> dict[str, int | str]:
 
 def signed_in(**statuses: int) -> dict[str, int | str]:
     return {"anonymous": LOGIN, "attendee": LOGIN, **statuses}
+
+
+def organizers(status: int, *, other: int = 403) -> dict[str, int | str]:
+    """The event's organizers and admins get ``status``; staff 403; another organization's organizer ``other``."""
+    return signed_in(staff=403, other_organizer=other, organizer=status, admin=status)
+
+
+def event_form(organization: int | None) -> dict[str, str]:
+    """A valid event form (``organization`` only when creating)."""
+    year = utcnow().year + 1
+    values = {
+        "title": "Matrix-Test",
+        "format": "workshop",
+        "attendance": "online",
+        "starts_at": f"{year}-06-01T10:00",
+        "ends_at": f"{year}-06-01T12:00",
+        "unlimited_on_site": "y",
+        "capacity_online": "30",
+    }
+    if organization is not None:
+        values["organization"] = str(organization)
+    return values
 
 
 DECISIONS: dict[tuple[str, str], Decision] = {
@@ -134,6 +158,28 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.index", "GET"): Decision(
         lambda w: "/manage/", signed_in(staff=200, other_organizer=200, organizer=200, admin=200)
     ),
+    # Event management (Part 3): organizers of the event's organization and admins; the
+    # organizer of another organization gets 403 before anything changes, staff likewise.
+    ("manage.new_event", "GET"): Decision(lambda w: "/manage/events/new", organizers(200, other=200)),
+    # Into the organizer's organization: the other organization's organizer cannot choose it.
+    ("manage.new_event", "POST"): Decision(
+        lambda w: "/manage/events/new", organizers(303, other=400), "POST", lambda w: event_form(w.organization)
+    ),
+    ("manage.event", "GET"): Decision(lambda w: f"/manage/events/{w.event}", organizers(200)),
+    ("manage.edit_event", "GET"): Decision(lambda w: f"/manage/events/{w.draft}/edit", organizers(200)),
+    ("manage.edit_event", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/edit", organizers(303), "POST", lambda w: event_form(None)
+    ),
+    ("manage.publish_event", "POST"): Decision(lambda w: f"/manage/events/{w.draft}/publish", organizers(303), "POST"),
+    # After publish_event (the decisions run in sorted order): the draft is public and unbooked.
+    ("manage.unpublish_event", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/unpublish", organizers(303), "POST"
+    ),
+    ("manage.clone_event", "POST"): Decision(lambda w: f"/manage/events/{w.draft}/clone", organizers(303), "POST"),
+    ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
+    ("manage.cancel_event", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
+    ),
 }
 
 
@@ -166,7 +212,9 @@ def world(data) -> World:
         make.user(email="orga@menden.de", role="organizer", organizations=[menden])
         make.user(email="admin@agentur.de", role="admin")
         session.flush()
-        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id)
+        draft = make.event(organization=menden, starts_at=soon, status=EventStatus.DRAFT)
+        session.flush()
+        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id, draft.id)
 
 
 ACCOUNTS = {

@@ -1,0 +1,246 @@
+"""The organizer's event form (issue 7 Part 3) and the cancel form.
+
+Times are typed in Europe/Berlin (``datetime-local`` inputs) and handed to the service
+aware; a capacity is a number or "unlimited". The form checks what a person can fix by
+typing; the service (:mod:`eventapp.services.event_editor`) decides the rest and its
+field codes come back here as messages in the user's language.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from eventapp.labels import ATTENDANCE_LABELS, FORMAT_LABELS, format_label
+from eventapp.models import BERLIN, Event, EventAttendance, Mode, Organization
+from eventapp.services.event_editor import MAX_DESCRIPTION, MAX_SUMMARY, EventDetails
+
+TOO_LONG = _l("Please use at most %(max)d characters.")
+MAX_PLACES = 100_000
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+ATTENDANCES = {attendance.value for attendance in EventAttendance}
+
+#: The service's field codes as messages (its own messages are English, for logs).
+SERVICE_MESSAGES = {
+    "required": _l("Please fill in this field."),
+    "too_long": _l("This text is too long."),
+    "invalid": _l("Please check this field."),
+    "before_start": _l("The event must end after it starts."),
+    "after_end": _l("Registration must open before the event ends."),
+    "before_opening": _l("Registration must close after it opens."),
+}
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def berlin(value: datetime | None) -> datetime | None:
+    """A wall-clock time typed in Germany as an aware datetime."""
+    return None if value is None else value.replace(tzinfo=BERLIN)
+
+
+def local(value: datetime | None) -> datetime | None:
+    """An aware time as the form shows it (Berlin wall clock, minutes)."""
+    return None if value is None else value.astimezone(BERLIN).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def exists_in_berlin(value: datetime) -> bool:
+    """False for the hour the clocks skip in spring (02:30 on the last Sunday of March)."""
+    aware = value.replace(tzinfo=BERLIN)
+    return aware.astimezone(UTC).astimezone(BERLIN).replace(tzinfo=None) == value
+
+
+class BerlinTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input read as Europe/Berlin time; a skipped time is refused."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, format=LOCAL_FORMAT, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Please enter a date and time, for example 18.03.2027, 10:00."))) from error
+
+    def post_validate(self, form: FlaskForm, validation_stopped: bool) -> None:
+        if not validation_stopped and self.data is not None and not exists_in_berlin(self.data):
+            self.errors.append(str(_l("This time does not exist in Germany (the clocks are put forward).")))
+
+
+class EventForm(FlaskForm):
+    """Create or edit an event; ``organization`` is offered only when creating."""
+
+    organization = SelectField(_l("Organizer"), coerce=int, validators=[InputRequired()])
+    title = StringField(
+        _l("Title"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=TOO_LONG)],
+    )
+    summary = TextAreaField(
+        _l("Summary"), filters=[_strip], validators=[Optional(), Length(max=MAX_SUMMARY, message=TOO_LONG)]
+    )
+    description = TextAreaField(
+        _l("Description"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=MAX_DESCRIPTION, message=TOO_LONG)],
+        render_kw={"rows": 8},
+    )
+    format = SelectField(_l("Format"), validators=[InputRequired()])
+    attendance = RadioField(
+        _l("Attendance"),
+        choices=[SelectChoice(a.value, label) for a, label in ATTENDANCE_LABELS.items()],
+        validators=[InputRequired(_l("Please choose how people take part."))],
+    )
+    starts_at = BerlinTimeField(_l("Starts"), validators=[InputRequired(_l("Please enter when the event starts."))])
+    ends_at = BerlinTimeField(_l("Ends"), validators=[InputRequired(_l("Please enter when the event ends."))])
+    venue = StringField(_l("Venue"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)])
+    address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    capacity_on_site = IntegerField(
+        _l("Places on site"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_PLACES, message=_l("Please enter a whole number from 0 to %(max)s.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+    unlimited_on_site = BooleanField(_l("Unlimited places on site"))
+    capacity_online = IntegerField(
+        _l("Places online"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_PLACES, message=_l("Please enter a whole number from 0 to %(max)s.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+    unlimited_online = BooleanField(_l("Unlimited places online"))
+    registration_opens_at = BerlinTimeField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = BerlinTimeField(_l("Registration closes"), validators=[Optional()])
+    contact_email = EmailField(
+        _l("Contact address for invitations"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=254, message=TOO_LONG),
+            Email(_l("Please enter a valid email address, for example name@example.org.")),
+        ],
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+
+    def setup(self, organizations: list[Organization], event: Event | None) -> EventForm:
+        """Offer the user's organizations (when creating) and the formats; fill from ``event``."""
+        if event is None:
+            self.organization.choices = [SelectChoice(org.id, org.name) for org in organizations]
+        else:
+            del self.organization
+        keys = list(FORMAT_LABELS)
+        if event is not None and event.format not in keys:
+            keys.append(event.format)
+        self.format.choices = [SelectChoice(key, format_label(key)) for key in keys]
+        return self
+
+    def fill(self, event: Event) -> None:
+        """Show the event's current values (GET of the edit page)."""
+        details = EventDetails.of(event)
+        for name in ("title", "summary", "description", "format", "venue", "address", "contact_email"):
+            self[name].data = getattr(details, name) or ""
+        self.attendance.data = details.attendance.value
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            self[name].data = local(getattr(details, name))
+        for mode in Mode:
+            capacity = event.capacity(mode)
+            self[f"capacity_{mode.value}"].data = capacity
+            self[f"unlimited_{mode.value}"].data = capacity is None
+
+    def _capacity(self, mode: Mode, offered: bool) -> tuple[bool, int | None]:
+        number, unlimited = self[f"capacity_{mode.value}"], self[f"unlimited_{mode.value}"]
+        if unlimited.data and number.data is not None:
+            number.errors.append(str(_l("Please either enter a number of places or tick “unlimited”.")))
+            return False, None
+        if unlimited.data:
+            return True, None
+        if number.data is None and offered and not number.errors:
+            number.errors.append(str(_l("Please enter the number of places or tick “unlimited”.")))
+            return False, None
+        return True, number.data
+
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        attendance = EventAttendance(self.attendance.data) if self.attendance.data in ATTENDANCES else None
+        for mode in Mode:
+            ok, _value = self._capacity(mode, attendance is not None and mode in attendance.modes)
+            valid = valid and ok
+        if attendance is not None and attendance is not EventAttendance.ONLINE and not self.venue.data:
+            self.venue.errors.append(str(_l("Please enter the venue of an event on site.")))
+            valid = False
+        starts, ends = self.starts_at.data, self.ends_at.data
+        if starts is not None and ends is not None and ends <= starts:
+            self.ends_at.errors.append(str(SERVICE_MESSAGES["before_start"]))
+            valid = False
+        opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
+        if opens is not None and closes is not None and closes <= opens:
+            self.registration_closes_at.errors.append(str(SERVICE_MESSAGES["before_opening"]))
+            valid = False
+        return valid
+
+    def details(self) -> EventDetails:
+        """The service's input (call after :meth:`validate`)."""
+        attendance = EventAttendance(self.attendance.data)
+        capacities = {mode: self._capacity(mode, mode in attendance.modes)[1] for mode in Mode}
+        return EventDetails(
+            title=self.title.data or "",
+            summary=self.summary.data or "",
+            description=self.description.data or "",
+            format=self.format.data or "",
+            attendance=attendance,
+            starts_at=berlin(self.starts_at.data),  # type: ignore[arg-type]
+            ends_at=berlin(self.ends_at.data),  # type: ignore[arg-type]
+            venue=self.venue.data or "",
+            address=self.address.data or "",
+            capacity_on_site=capacities[Mode.ON_SITE],
+            capacity_online=capacities[Mode.ONLINE],
+            registration_opens_at=berlin(self.registration_opens_at.data),
+            registration_closes_at=berlin(self.registration_closes_at.data),
+            contact_email=self.contact_email.data or None,
+        )
+
+    def add_service_errors(self, fields: dict[str, str]) -> None:
+        """The service's field codes as messages next to the fields."""
+        for name, code in fields.items():
+            field: Field | None = self._fields.get(name) if name != "csrf_token" else None
+            message = str(SERVICE_MESSAGES.get(code, SERVICE_MESSAGES["invalid"]))
+            if field is None:
+                self.form_errors.append(message)
+            else:
+                field.errors = [*field.errors, message]
+
+
+class CancelEventForm(FlaskForm):
+    """Call an event off, with a message to everyone registered."""
+
+    message = TextAreaField(
+        _l("Message to the registrants"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+        render_kw={"rows": 5},
+    )
+    confirm = BooleanField(
+        _l("Yes, cancel this event and tell everyone registered."),
+        validators=[DataRequired(_l("Please confirm the cancellation."))],
+    )
