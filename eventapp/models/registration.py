@@ -106,7 +106,8 @@ PERSONAL_FIELDS = (
 )
 
 
-_ACTIVE_SQL = "status IN ('pending', 'waitlisted', 'confirmed')"
+#: The predicate of the partial unique index (an ON CONFLICT target must repeat it literally).
+ACTIVE_SQL = "status IN ('pending', 'waitlisted', 'confirmed')"
 
 
 class Registration(PersonalData, Base):
@@ -119,8 +120,8 @@ class Registration(PersonalData, Base):
             "event_id",
             "person_id",
             unique=True,
-            sqlite_where=text(_ACTIVE_SQL),
-            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
         ),
         Index("ix_registration_event_status_mode", "event_id", "status", "mode"),
     )

@@ -74,12 +74,18 @@ def test_switching_into_a_full_mode_and_stopping_to_wait(session, make, now):
     ]
 
 
-def test_a_repeated_submission_or_confirmation_writes_nothing(session, make, now):
+def test_a_repeated_submission_is_recorded_and_a_repeated_confirmation_writes_nothing(session, make, now):
+    # A repeat writes its entry as a first submission does (the same work, so the timing does
+    # not tell a registered address, issue 6 Part 3 §8); it changes nothing else.
     event = _event(make, now)
     reg = registration.submit(session, event, _input(), now=now, confirm_email=False).registration
-    registration.submit(session, event, _input(), now=now)
+    again = registration.submit(session, event, _input(), now=now)
     registration.confirm(session, reg, now=now)
-    assert [e.action for e in audit.history(session, reg)] == ["registration.submitted"]
+    assert (again.created, again.registration) == (False, reg)
+    assert [(e.action, e.detail) for e in audit.history(session, reg)] == [
+        ("registration.submitted", {"status": "confirmed", "mode": "on_site"}),
+        ("registration.resubmitted", {"status": "confirmed", "mode": "on_site", "mail": "dropped"}),
+    ]
 
 
 def test_promotion_and_expiry_are_the_systems(session, make, now):
