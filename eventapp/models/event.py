@@ -128,6 +128,12 @@ class Event(Base):
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
     #: Overrides the organization's address as ORGANIZER in invitations.
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    #: Hybrid details (issue 7 Part 3): http(s) links and dial-in for confirmed online
+    #: registrations only — never on public pages, feeds or the API (DESIGN §3 "Privacy").
+    join_url: Mapped[str | None] = mapped_column(String(500))
+    livestream_url: Mapped[str | None] = mapped_column(String(500))
+    dial_in: Mapped[str | None] = mapped_column(String(300))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
     #: Stored once at creation; never derived from the host name.
     uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
     #: Raised on every change that matters to attendees (iCalendar SEQUENCE).

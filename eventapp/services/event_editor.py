@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,8 +40,21 @@ MAX_EMAIL = 254
 MAX_SLUG = 80
 FORMAT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-#: Fields that are not announced to attendees: pages and feeds show them.
-QUIET_FIELDS = ("summary", "description", "format", "registration_opens_at", "registration_closes_at", "contact_email")
+MAX_URL = 500
+MAX_DIAL_IN = 300
+#: Hybrid details: stored for confirmed online registrations, never shown publicly.
+LINK_FIELDS = ("join_url", "livestream_url", "recording_url")
+#: Fields that are not announced to attendees (pages and feeds show some of them).
+QUIET_FIELDS = (
+    "summary",
+    "description",
+    "format",
+    "registration_opens_at",
+    "registration_closes_at",
+    "contact_email",
+    *LINK_FIELDS,
+    "dial_in",
+)
 
 
 class HasRegistrations(DomainError):
@@ -71,6 +85,10 @@ class EventDetails:
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     contact_email: str | None = None
+    join_url: str | None = None
+    livestream_url: str | None = None
+    dial_in: str | None = None
+    recording_url: str | None = None
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
@@ -116,6 +134,10 @@ def _clean(details: EventDetails) -> EventDetails:
     contact = (details.contact_email or "").strip() or None
     if contact is not None and (len(contact) > MAX_EMAIL or not EMAIL.match(contact)):
         raise ValidationError("Not an email address.", fields={"contact_email": "invalid"})
+    links = {name: _check_url(name, getattr(details, name)) for name in LINK_FIELDS}
+    dial_in = " ".join((details.dial_in or "").split()) or None
+    if dial_in is not None and len(dial_in) > MAX_DIAL_IN:
+        raise ValidationError("The dial-in is too long.", fields={"dial_in": "too_long"})
     return EventDetails(
         title=title,
         summary=summary,
@@ -131,7 +153,31 @@ def _clean(details: EventDetails) -> EventDetails:
         registration_opens_at=opens,
         registration_closes_at=closes,
         contact_email=contact,
+        dial_in=dial_in,
+        **links,
     )
+
+
+def _check_url(name: str, value: str | None) -> str | None:
+    """An absolute http(s) URL with a host, or None; anything else (javascript:, ftp:, a bare
+    word, whitespace inside) is refused — these links end up in mails and on buttons."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_URL:
+        raise ValidationError(f"{name} is too long.", fields={name: "too_long"})
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in value)
+    ):
+        raise ValidationError(f"{name} is not an http(s) address.", fields={name: "not_http"})
+    return value
 
 
 def slugify(text: str) -> str:

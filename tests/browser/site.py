@@ -237,6 +237,7 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer event": lambda s: f"/manage/events/{s.conference}",
     "organizer edit event": lambda s: f"/manage/events/{s.conference}/edit",
     "organizer cancel event": lambda s: f"/manage/events/{s.conference}/cancel",
+    "organizer event questions": lambda s: f"/manage/events/{s.conference}/questions",
 }
 
 

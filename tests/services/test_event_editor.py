@@ -243,3 +243,59 @@ def test_a_clone_is_a_draft_with_new_slug_and_uid_and_the_questions(session, mak
     assert [q.event_id for q in event.questions] == [event.id]
     assert copy.registrations == []
     assert [e.detail for e in entries(session, "event.cloned")] == [{"from": event.slug}]
+
+
+# --- hybrid details --------------------------------------------------------------------------
+
+
+def test_hybrid_details_are_stored_and_copied(session, make, now):
+    event = event_editor.create_event(
+        session,
+        make.organization(),
+        details(
+            attendance=EventAttendance.HYBRID,
+            capacity_online=None,
+            join_url=" https://meet.example.org/zukunft ",
+            livestream_url="http://stream.example.org/live",
+            dial_in="+49 2373   123456, PIN 4711",
+            recording_url="",
+        ),
+        now=now,
+        actor=CLI,
+    )
+
+    assert (event.join_url, event.livestream_url, event.dial_in, event.recording_url) == (
+        "https://meet.example.org/zukunft",
+        "http://stream.example.org/live",
+        "+49 2373 123456, PIN 4711",
+        None,
+    )
+    assert event_editor.clone_event(session, event, now=now, actor=CLI).join_url == event.join_url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://example.org/x",
+        "meet.example.org",
+        "https://",
+        "https://exa mple.org",
+        "https:///x",
+    ],
+)
+@pytest.mark.parametrize("field", ["join_url", "livestream_url", "recording_url"])
+def test_hybrid_links_must_be_http(session, make, now, field, url):
+    with pytest.raises(ValidationError) as raised:
+        event_editor.create_event(session, make.organization(), details(**{field: url}), now=now, actor=CLI)
+    assert raised.value.fields == {field: "not_http"}
+
+
+def test_changing_a_hybrid_link_is_recorded_without_its_value(session, make, now):
+    event = make.event(starts_at=START)
+    wanted = EventDetails.of(event)
+    wanted.join_url = "https://meet.example.org/geheim"
+
+    assert event_editor.edit_event(session, event, wanted, now=now, actor=CLI) == ["join_url"]
+    assert [e.detail for e in entries(session, "event.edited")] == [{"changed": ["join_url"]}]
+    assert event.sequence == 0

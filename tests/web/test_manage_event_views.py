@@ -4,6 +4,8 @@ another organization, with nothing changed."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -323,3 +325,157 @@ def test_event_list_links_to_the_event_pages(client, world):
     page = text(client.get("/manage/"))
     assert f'href="/manage/events/{world["event"]}"' in page
     assert 'href="/manage/events/new"' in page
+
+
+SECRET_LINK = "https://meet.example.org/geheimer-raum"
+
+
+def test_hybrid_details_are_stored_but_never_public(client, world, data):
+    login(client, "orga@menden.de")
+    values = form(
+        organization=str(world["menden"]),
+        attendance="hybrid",
+        join_url=SECRET_LINK,
+        livestream_url="https://stream.example.org/geheim",
+        dial_in="+49 2373 123456, PIN 4711",
+        recording_url="https://video.example.org/geheim",
+    )
+    response = post(client, "/manage/events/new", values)
+    assert response.status_code == 303
+    event_url = response.headers["Location"]
+    assert post(client, event_url + "/publish").status_code == 303
+    assert SECRET_LINK in text(client.get(event_url))
+    assert SECRET_LINK in text(client.get(event_url + "/edit"))
+    with data() as (session, _make):
+        event = session.scalar(select(Event).where(Event.join_url == SECRET_LINK))
+        slug = event.slug
+
+    public = client.application.test_client()
+    for url in (
+        "/",
+        f"/events/{slug}",
+        f"/events/{slug}.ics",
+        "/calendar.ics",
+        f"/api/v1/events/{slug}",
+        "/api/v1/events",
+    ):
+        body = public.get(url).get_data(as_text=True)
+        assert slug in body, url
+        assert "geheim" not in body and "PIN 4711" not in body, url
+
+
+@pytest.mark.parametrize(
+    "lang,message",
+    [
+        ("de", "Bitte geben Sie eine Webadresse an, die mit https:// oder http:// beginnt."),
+        ("en", "Please enter a web address starting with https:// or http://."),
+    ],
+)
+def test_a_join_link_that_is_not_http_is_refused(client, world, data, lang, message):
+    login(client, "orga@menden.de")
+    response = post(
+        client,
+        f"/manage/events/new?lang={lang}",
+        form(organization=str(world["menden"]), join_url="javascript:alert(1)"),
+    )
+    assert response.status_code == 400
+    assert message in text(response)
+
+
+def test_an_organizer_adds_questions_that_the_registration_form_asks(client, world, data):
+    login(client, "orga@menden.de")
+    url = f"/manage/events/{world['event']}/questions"
+    assert client.get(url).status_code == 200
+
+    response = post(
+        client,
+        url,
+        {"label": "Benötigen Sie barrierefreien Zugang?", "kind": "checkbox", "sensitive": "y"},
+    )
+    assert response.status_code == 303
+    assert (
+        post(
+            client, url, {"label": "Welcher Workshop?", "kind": "choice", "choices": "3D-Druck\r\nSynagoge"}
+        ).status_code
+        == 303
+    )
+
+    form_page = text(client.get("/events/{}/register?lang=de".format(_slug(data, world["event"]))))
+    assert "Benötigen Sie barrierefreien Zugang?" in form_page and "Synagoge" in form_page
+    with data() as (session, _make):
+        event = session.get(Event, world["event"])
+        assert [(q.kind.value, q.sensitive) for q in event.questions] == [("checkbox", True), ("choice", False)]
+        question_id = event.questions[0].id
+
+    assert post(client, f"{url}/{question_id}/remove").status_code == 303
+    with data() as (session, _make):
+        assert len(session.get(Event, world["event"]).questions) == 1
+
+
+@pytest.mark.parametrize(
+    "lang,message",
+    [
+        ("de", "Eine Ja/Nein-Frage kann nicht verpflichtend sein: Ein nicht angekreuztes Kästchen bedeutet „nein“."),
+        ("en", "A yes/no question cannot be required: an unticked box means “no”."),
+    ],
+)
+def test_question_form_validation(client, world, lang, message):
+    login(client, "orga@menden.de")
+    url = f"/manage/events/{world['event']}/questions?lang={lang}"
+    response = post(client, url, {"label": "Parken?", "kind": "checkbox", "required": "y"})
+    assert response.status_code == 400
+    assert message in text(response)
+
+
+def test_questions_of_another_organization_are_forbidden(client, world, data):
+    with data() as (session, make):
+        question = make.question(session.get(Event, world["event"]), key="diaet", label="Diät?")
+        question_id = question.id
+    login(client, "orga@olpe.de")
+    url = f"/manage/events/{world['event']}/questions"
+    assert client.get(url).status_code == 403
+    assert post(client, url, {"label": "Gekapert?", "kind": "text"}).status_code == 403
+    assert post(client, f"{url}/{question_id}/remove").status_code == 403
+    with data() as (session, _make):
+        assert [q.key for q in session.get(Event, world["event"]).questions] == ["diaet"]
+
+
+def _slug(data, event_id: int) -> str:
+    with data() as (session, _make):
+        return session.get(Event, event_id).slug
+
+
+def page_form(page: str) -> dict[str, str]:
+    """The values a browser would send back from a form page, unchanged."""
+    values: dict[str, str] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if not name or name.group(1) == "csrf_token":
+            continue
+        if kind and kind.group(1) in ("radio", "checkbox") and " checked" not in tag:
+            continue
+        values[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        values[name] = html.unescape(body).strip()
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = [option for option in re.findall(r"<option[^>]*>", options) if " selected" in option]
+        if chosen:
+            values[name] = re.search(r'value="([^"]*)"', chosen[0]).group(1)
+    return values
+
+
+def test_the_edit_form_sent_back_unchanged_changes_nothing(client, world, data):
+    with data() as (session, _make):
+        event = session.get(Event, world["event"])
+        event.join_url = "https://meet.example.org/raum"
+        event.registration_closes_at = event.starts_at
+    login(client, "orga@menden.de")
+    url = f"/manage/events/{world['event']}/edit"
+    values = page_form(text(client.get(url)))
+
+    response = post(client, url + "?lang=en", values)
+
+    assert response.status_code == 303
+    assert "Nothing was changed." in text(client.get(response.headers["Location"] + "?lang=en"))

@@ -42,6 +42,8 @@ class World:
     staff_user: int
     #: A draft of the organizer's organization without registrations (publish, edit, clone, withdraw).
     draft: int
+    #: A question of the draft.
+    question: int
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,17 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         lambda w: f"/manage/events/{w.draft}/unpublish", organizers(303), "POST"
     ),
     ("manage.clone_event", "POST"): Decision(lambda w: f"/manage/events/{w.draft}/clone", organizers(303), "POST"),
+    ("manage.event_questions", "GET"): Decision(lambda w: f"/manage/events/{w.draft}/questions", organizers(200)),
+    ("manage.event_questions", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/questions",
+        organizers(303),
+        "POST",
+        lambda w: {"label": "Ernährung?", "kind": "text"},
+    ),
+    # A question of the organizer's draft (no registrations, so it may go).
+    ("manage.remove_question", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/questions/{w.question}/remove", organizers(303), "POST"
+    ),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
@@ -213,8 +226,9 @@ def world(data) -> World:
         make.user(email="admin@agentur.de", role="admin")
         session.flush()
         draft = make.event(organization=menden, starts_at=soon, status=EventStatus.DRAFT)
+        question = make.question(draft, key="diaet", label="Diät?")
         session.flush()
-        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id, draft.id)
+        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id, draft.id, question.id)
 
 
 ACCOUNTS = {

@@ -1,6 +1,9 @@
 """The organizer area (``/manage/``): an organization's events, their registrations and messages."""
 
-from eventapp.blueprints.manage import events  # noqa: F401 - registers the event management pages on bp
+from eventapp.blueprints.manage import (
+    events,  # noqa: F401 - registers the event management pages on bp
+    questions,  # noqa: F401 - registers the question pages on bp
+)
 from eventapp.blueprints.manage.routes import bp
 
 __all__ = ["bp"]

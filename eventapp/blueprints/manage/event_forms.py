@@ -24,12 +24,13 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from eventapp.labels import ATTENDANCE_LABELS, FORMAT_LABELS, format_label
-from eventapp.models import BERLIN, Event, EventAttendance, Mode, Organization
-from eventapp.services.event_editor import MAX_DESCRIPTION, MAX_SUMMARY, EventDetails
+from eventapp.models import BERLIN, Event, EventAttendance, Mode, Organization, QuestionKind
+from eventapp.services.event_editor import LINK_FIELDS, MAX_DESCRIPTION, MAX_DIAL_IN, MAX_SUMMARY, MAX_URL, EventDetails
 
 TOO_LONG = _l("Please use at most %(max)d characters.")
 MAX_PLACES = 100_000
@@ -44,6 +45,7 @@ SERVICE_MESSAGES = {
     "before_start": _l("The event must end after it starts."),
     "after_end": _l("Registration must open before the event ends."),
     "before_opening": _l("Registration must close after it opens."),
+    "not_http": _l("Please enter a web address starting with https:// or http://."),
 }
 
 
@@ -82,6 +84,23 @@ class BerlinTimeField(DateTimeLocalField):
     def post_validate(self, form: FlaskForm, validation_stopped: bool) -> None:
         if not validation_stopped and self.data is not None and not exists_in_berlin(self.data):
             self.errors.append(str(_l("This time does not exist in Germany (the clocks are put forward).")))
+
+
+def _web_address(_form: FlaskForm, field: Field) -> None:
+    """Only http(s) links with a host: they end up on buttons and in mails."""
+    value = field.data or ""
+    scheme, _sep, rest = value.partition("://")
+    if value and (scheme.lower() not in ("http", "https") or not rest.split("/")[0] or any(c.isspace() for c in value)):
+        raise StopValidation(str(SERVICE_MESSAGES["not_http"]))
+
+
+def _link(label: Any) -> URLField:
+    return URLField(
+        label,
+        filters=[_strip],
+        validators=[Optional(), Length(max=MAX_URL, message=TOO_LONG), _web_address],
+        render_kw={"spellcheck": "false", "autocapitalize": "none", "inputmode": "url"},
+    )
 
 
 class EventForm(FlaskForm):
@@ -142,6 +161,12 @@ class EventForm(FlaskForm):
         ],
         render_kw={"spellcheck": "false", "autocapitalize": "none"},
     )
+    join_url = _link(_l("Join link (video conference)"))
+    livestream_url = _link(_l("Livestream link"))
+    dial_in = StringField(
+        _l("Dial-in by phone"), filters=[_strip], validators=[Optional(), Length(max=MAX_DIAL_IN, message=TOO_LONG)]
+    )
+    recording_url = _link(_l("Recording link"))
 
     def setup(self, organizations: list[Organization], event: Event | None) -> EventForm:
         """Offer the user's organizations (when creating) and the formats; fill from ``event``."""
@@ -158,11 +183,13 @@ class EventForm(FlaskForm):
     def fill(self, event: Event) -> None:
         """Show the event's current values (GET of the edit page)."""
         details = EventDetails.of(event)
-        for name in ("title", "summary", "description", "format", "venue", "address", "contact_email"):
+        for name in ("title", "summary", "description", "format", "venue", "address", "contact_email", "dial_in"):
             self[name].data = getattr(details, name) or ""
         self.attendance.data = details.attendance.value
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
             self[name].data = local(getattr(details, name))
+        for name in LINK_FIELDS:
+            self[name].data = getattr(details, name) or ""
         for mode in Mode:
             capacity = event.capacity(mode)
             self[f"capacity_{mode.value}"].data = capacity
@@ -218,6 +245,10 @@ class EventForm(FlaskForm):
             registration_opens_at=berlin(self.registration_opens_at.data),
             registration_closes_at=berlin(self.registration_closes_at.data),
             contact_email=self.contact_email.data or None,
+            join_url=self.join_url.data or None,
+            livestream_url=self.livestream_url.data or None,
+            dial_in=self.dial_in.data or None,
+            recording_url=self.recording_url.data or None,
         )
 
     def add_service_errors(self, fields: dict[str, str]) -> None:
@@ -244,3 +275,46 @@ class CancelEventForm(FlaskForm):
         _l("Yes, cancel this event and tell everyone registered."),
         validators=[DataRequired(_l("Please confirm the cancellation."))],
     )
+
+
+QUESTION_KINDS = {
+    QuestionKind.TEXT: _l("Text"),
+    QuestionKind.CHOICE: _l("Choice (one of several options)"),
+    QuestionKind.CHECKBOX: _l("Yes/no (a box to tick)"),
+}
+QUESTION_MESSAGES = {
+    "count": _l("Please enter 2 to 30 options, one per line."),
+    "yes_no": _l("A yes/no question cannot be required: an unticked box means “no”."),
+    "too_many": _l("An event can have at most 30 questions."),
+}
+
+
+class QuestionForm(FlaskForm):
+    """One more question on the event's registration form."""
+
+    label = StringField(
+        _l("Question"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Please enter the question.")), Length(max=300, message=TOO_LONG)],
+    )
+    label_en = StringField(
+        _l("Question in English"), filters=[_strip], validators=[Optional(), Length(max=300, message=TOO_LONG)]
+    )
+    kind = RadioField(
+        _l("Kind of answer"),
+        choices=[SelectChoice(kind.value, label) for kind, label in QUESTION_KINDS.items()],
+        default=QuestionKind.TEXT.value,
+        validators=[InputRequired()],
+    )
+    choices = TextAreaField(_l("Options"), validators=[Optional(), Length(max=6000, message=TOO_LONG)])
+    required = BooleanField(_l("An answer is required"))
+    sensitive = BooleanField(_l("Sensitive (health, accessibility needs, diet – Art. 9 DSGVO)"))
+
+    def options(self) -> list[str]:
+        return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def add_service_errors(self, fields: dict[str, str]) -> None:
+        for name, code in fields.items():
+            message = QUESTION_MESSAGES.get(code) or SERVICE_MESSAGES.get(code, SERVICE_MESSAGES["invalid"])
+            target = self._fields.get(name, self.label)
+            target.errors = [*target.errors, str(message)]

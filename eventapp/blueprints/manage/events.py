@@ -27,7 +27,8 @@ from eventapp.services.events import CapacityBelowSeats, ModeInUse
 CAPACITY_LABELS = {"capacity_on_site": "on site", "capacity_online": "online"}
 
 
-def _event(event_id: int) -> Event:
+def load_event(event_id: int) -> Event:
+    """The event named in the URL (404), if the signed-in user may manage it (403)."""
     event = db.session.get(Event, event_id)
     if event is None:
         abort(404)
@@ -99,7 +100,7 @@ def new_event() -> Response | str | tuple[str, int]:
 @bp.get("/events/<int:event_id>")
 def event(event_id: int) -> str:
     """The event as its organizer sees it: status, facts, seats and what can be done next."""
-    event = _event(event_id)
+    event = load_event(event_id)
     seats = capacity.availability(db.session, event, now=utcnow())
     active = event_editor.active_registrations(db.session, event)
     return render_template("manage/event.html", event=event, seats=seats, active=active, Status=EventStatus)
@@ -108,7 +109,7 @@ def event(event_id: int) -> str:
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int) -> Response | str | tuple[str, int]:
     """Change an event; attendees hear about what matters to them (update service)."""
-    event = _event(event_id)
+    event = load_event(event_id)
     if event.status is EventStatus.CANCELLED:
         flash(_("This event has been cancelled and can no longer be changed."), "error")
         return redirect(url_for("manage.event", event_id=event.id), 303)
@@ -120,7 +121,7 @@ def edit_event(event_id: int) -> Response | str | tuple[str, int]:
             changed = event_editor.edit_event(db.session, event, form.details(), now=utcnow(), actor=current_actor())
         except (ValidationError, EventCancelled) as error:
             db.session.rollback()
-            event = _event(event_id)
+            event = load_event(event_id)
             _show_refusal(form, error)
         else:
             db.session.commit()
@@ -137,7 +138,7 @@ def edit_event(event_id: int) -> Response | str | tuple[str, int]:
 
 @bp.post("/events/<int:event_id>/publish")
 def publish_event(event_id: int) -> Response:
-    event = _event(event_id)
+    event = load_event(event_id)
     try:
         event_editor.publish_event(db.session, event, now=utcnow(), actor=current_actor())
     except EventCancelled:
@@ -151,7 +152,7 @@ def publish_event(event_id: int) -> Response:
 
 @bp.post("/events/<int:event_id>/unpublish")
 def unpublish_event(event_id: int) -> Response | tuple[str, int]:
-    event = _event(event_id)
+    event = load_event(event_id)
     try:
         event_editor.unpublish_event(db.session, event, now=utcnow(), actor=current_actor())
     except event_editor.HasRegistrations as error:
@@ -179,7 +180,7 @@ def unpublish_event(event_id: int) -> Response | tuple[str, int]:
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 def cancel_event(event_id: int) -> Response | str | tuple[str, int]:
     """Call the event off: every registration ends, registrants get the message and a calendar cancellation."""
-    event = _event(event_id)
+    event = load_event(event_id)
     if event.status is EventStatus.CANCELLED:
         flash(_("This event has already been cancelled."), "info")
         return redirect(url_for("manage.event", event_id=event.id), 303)
@@ -211,7 +212,7 @@ def cancel_event(event_id: int) -> Response | str | tuple[str, int]:
 @bp.post("/events/<int:event_id>/clone")
 def clone_event(event_id: int) -> Response:
     """A draft copy to re-date (last year's conference for this year)."""
-    event = _event(event_id)
+    event = load_event(event_id)
     copy = event_editor.clone_event(db.session, event, now=utcnow(), actor=current_actor())
     db.session.commit()
     flash(
