@@ -51,6 +51,7 @@ HTTP_MESSAGES = {
 DOMAIN_STATUSES = {
     "validation_error": 400,
     "not_found": 404,
+    "forbidden": 403,
     "link_expired": 410,
     "handover_expired": 410,
 }
@@ -70,6 +71,7 @@ FIELD_MESSAGES = {
 DOMAIN_MESSAGES = {
     "validation_error": _l("Please check your input."),
     "not_found": _l("This page does not exist."),
+    "forbidden": _l("You are not allowed to do this."),
     "registration_not_open": _l("Registration for this event has not opened yet."),
     "registration_closed": _l("Registration for this event is closed."),
     "event_cancelled": _l("This event has been cancelled."),

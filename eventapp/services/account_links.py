@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from eventapp.models import Organization, OutboxMessage, Role, User
 from eventapp.services import accounts
 from eventapp.services.audit import Actor, record
-from eventapp.services.errors import DomainError, ValidationError
+from eventapp.services.errors import DomainError, NotAllowed, ValidationError
 from eventapp.services.outbox import enqueue
 from eventapp.services.permissions import can_administer, can_manage
 
@@ -43,12 +43,6 @@ class AccountLinkExpired(DomainError):
     """The link has expired."""
 
     code = "account_link_expired"
-
-
-class NotAllowed(DomainError):
-    """The acting user may not do this."""
-
-    code = "forbidden"
 
 
 def _serializer(secret: str, purpose: str) -> URLSafeSerializer:

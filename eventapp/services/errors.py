@@ -69,6 +69,12 @@ class AlreadyRegistered(DomainError):
     code = "already_registered"
 
 
+class NotAllowed(DomainError):
+    """The acting user may not do this (the web layer answers 403)."""
+
+    code = "forbidden"
+
+
 class InvalidState(DomainError):
     """The registration is not in a state that allows this action."""
 

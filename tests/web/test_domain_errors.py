@@ -37,6 +37,7 @@ def test_domain_errors_know_no_http_status(kind):
         (errors.EventCancelled, 409),
         (errors.ModeNotOffered, 409),
         (errors.InvalidState, 409),
+        (errors.NotAllowed, 403),
     ],
 )
 def test_the_web_layer_maps_codes_to_statuses(kind, status):

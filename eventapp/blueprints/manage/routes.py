@@ -4,7 +4,7 @@ on it before they change or show anything."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from eventapp.extensions import db
 from eventapp.models import Organization, RegistrationStatus, Role, User, utcnow
 from eventapp.security import ORGANIZERS, guard, roles, signed_in_user
 from eventapp.services import account_links, organizer, permissions
-from eventapp.services.errors import DomainError
+from eventapp.services.errors import DomainError, NotAllowed
 from eventapp.urls import external_url
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -67,9 +67,9 @@ def invite() -> Response | str | tuple[str, int]:
                 max_age=invitation_max_age(),
                 locale=str(get_locale() or "de"),
             )
-        except account_links.NotAllowed:
+        except NotAllowed:
             db.session.rollback()
-            abort(403)
+            raise  # blueprints/errors.py answers 403
         except DomainError as error:
             db.session.rollback()
             if error.fields.get("email") == "taken":
