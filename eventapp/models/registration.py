@@ -124,6 +124,8 @@ class Registration(PersonalData, Base):
             postgresql_where=text(ACTIVE_SQL),
         ),
         Index("ix_registration_event_status_mode", "event_id", "status", "mode"),
+        #: The organizer's list of an event's registrations, in its order (services.roster).
+        Index("ix_registration_event_names", "event_id", "family_name", "given_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
