@@ -1,6 +1,6 @@
 """Every model, imported here so that Alembic autogenerate sees them all."""
 
-from eventapp.models.attendance import Attendance, AttendanceSource, Direction
+from eventapp.models.attendance import Attendance, AttendanceSource
 from eventapp.models.audit import ActorKind, AuditEntry
 from eventapp.models.base import BERLIN, TZID, Base, utcnow
 from eventapp.models.event import (
@@ -46,7 +46,6 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CancelReason",
-    "Direction",
     "Event",
     "EventAttendance",
     "EventStatus",
