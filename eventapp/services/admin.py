@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from eventapp.models import Event, Organization, Role, User
+from eventapp.models import Event, Organization, Role, User, staff_assignment, user_organization
 from eventapp.services import accounts
 from eventapp.services.audit import Actor, record
 from eventapp.services.errors import DomainError, NotFound, ValidationError
@@ -169,6 +169,24 @@ def assignable_events(session: Session, user: User, *, now: datetime) -> list[Ev
     )
 
 
+def check_assignable(user: User, event: Event) -> None:
+    """The one rule of staff assignment: check-in staff of the event's organization."""
+    if user.role is not Role.STAFF:
+        raise NotAssignable("Only check-in staff can be assigned to events.")
+    if event.organization_id not in user.organization_ids:
+        raise NotAssignable("Staff can only be assigned to events of their organizations.")
+
+
+def _assign(session: Session, user: User, event: Event, *, now: datetime, actor: Actor) -> None:
+    user.assigned_events.append(event)
+    record(session, actor, "event.staff_assigned", event, now=now, detail={"user_id": user.id})
+
+
+def _unassign(session: Session, user: User, event: Event, *, now: datetime, actor: Actor) -> None:
+    user.assigned_events.remove(event)
+    record(session, actor, "event.staff_unassigned", event, now=now, detail={"user_id": user.id})
+
+
 def set_staff_assignments(
     session: Session, user: User, events: Iterable[Event], *, now: datetime, actor: Actor
 ) -> tuple[list[Event], list[Event]]:
@@ -177,20 +195,64 @@ def set_staff_assignments(
     Past assignments stay as history of who worked which door. Each change is recorded on the event.
     """
     wanted = {e.id: e for e in events}
-    if wanted and user.role is not Role.STAFF:
-        raise NotAssignable("Only check-in staff can be assigned to events.")
-    organization_ids = {o.id for o in user.organizations}
-    if any(e.organization_id not in organization_ids for e in wanted.values()):
-        raise NotAssignable("Staff can only be assigned to events of their organizations.")
+    for event in wanted.values():
+        check_assignable(user, event)
     open_ids = {e.id for e in assignable_events(session, user, now=now)}
     current = {e.id: e for e in user.assigned_events}
     added = [e for eid, e in wanted.items() if eid not in current]
     removed = [e for eid, e in current.items() if eid not in wanted and eid in open_ids]
     for event in added:
-        user.assigned_events.append(event)
-        record(session, actor, "event.staff_assigned", event, now=now, detail={"user_id": user.id})
+        _assign(session, user, event, now=now, actor=actor)
     for event in removed:
-        user.assigned_events.remove(event)
-        record(session, actor, "event.staff_unassigned", event, now=now, detail={"user_id": user.id})
+        _unassign(session, user, event, now=now, actor=actor)
     session.flush()
     return added, removed
+
+
+def event_staff(session: Session, event: Event) -> list[User]:
+    """The check-in staff assigned to ``event``, by name."""
+    query = (
+        select(User)
+        .join(staff_assignment, staff_assignment.c.user_id == User.id)
+        .where(staff_assignment.c.event_id == event.id)
+        .order_by(User.name, User.email)
+    )
+    return list(session.scalars(query))
+
+
+def staff_candidates(session: Session, event: Event) -> list[User]:
+    """Active check-in staff of the event's organization not yet assigned to it (what the form offers)."""
+    assigned = select(staff_assignment.c.user_id).where(staff_assignment.c.event_id == event.id)
+    query = (
+        select(User)
+        .join(user_organization, user_organization.c.user_id == User.id)
+        .where(
+            user_organization.c.organization_id == event.organization_id,
+            User.role == Role.STAFF,
+            User.active.is_(True),
+            User.id.not_in(assigned),
+        )
+        .order_by(User.name, User.email)
+    )
+    return list(session.scalars(query))
+
+
+def assign_staff(session: Session, event: Event, user: User, *, now: datetime, actor: Actor) -> bool:
+    """Let ``user`` run the check-in of ``event`` (an organizer's page); False if already assigned."""
+    check_assignable(user, event)
+    if not user.active:
+        raise NotAssignable("A deactivated account cannot be assigned.")
+    if any(assigned.id == event.id for assigned in user.assigned_events):
+        return False
+    _assign(session, user, event, now=now, actor=actor)
+    session.flush()
+    return True
+
+
+def unassign_staff(session: Session, event: Event, user: User, *, now: datetime, actor: Actor) -> bool:
+    """End ``user``'s check-in of ``event``; False if they were not assigned."""
+    if not any(assigned.id == event.id for assigned in user.assigned_events):
+        return False
+    _unassign(session, user, event, now=now, actor=actor)
+    session.flush()
+    return True

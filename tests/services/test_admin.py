@@ -76,3 +76,32 @@ def test_an_admin_cannot_lock_themselves_out(session, make, now, boss):
     other = make.user(role="admin")
     admin.deactivate_user(session, other, now=now, actor=actor)
     assert not other.active
+
+
+def test_an_event_gets_and_loses_check_in_staff_of_its_organization(session, make, now):
+    menden, olpe = make.organization(), make.organization()
+    organizer = make.user(role="organizer", organizations=[menden], name="Olga Orga")
+    actor = Actor.user(organizer)
+    event = make.event(organization=menden, starts_at=now + timedelta(days=3))
+    emil = make.user(role="staff", organizations=[menden], name="Emil Einlass")
+    ida = make.user(role="staff", organizations=[menden], name="Ida Idle")
+    stranger = make.user(role="staff", organizations=[olpe])
+    gone = make.user(role="staff", organizations=[menden])
+    gone.active = False
+    assert admin.staff_candidates(session, event) == [emil, ida]
+
+    assert admin.assign_staff(session, event, emil, now=now, actor=actor) is True
+    assert admin.assign_staff(session, event, emil, now=now, actor=actor) is False  # already there
+    assert admin.event_staff(session, event) == [emil]
+    assert admin.staff_candidates(session, event) == [ida]
+    for refused in (stranger, gone, organizer):
+        with pytest.raises(NotAssignable):
+            admin.assign_staff(session, event, refused, now=now, actor=actor)
+    assert admin.unassign_staff(session, event, ida, now=now, actor=actor) is False
+    assert admin.unassign_staff(session, event, emil, now=now, actor=actor) is True
+    assert admin.event_staff(session, event) == []
+    entries = session.query(AuditEntry).filter_by(event_id=event.id).order_by(AuditEntry.id).all()
+    assert [(e.action, e.actor_label, e.detail) for e in entries] == [
+        ("event.staff_assigned", "Olga Orga", {"user_id": emil.id}),
+        ("event.staff_unassigned", "Olga Orga", {"user_id": emil.id}),
+    ]

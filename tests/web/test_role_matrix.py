@@ -44,6 +44,8 @@ class World:
     draft: int
     #: A question of the draft.
     question: int
+    #: Check-in staff of the organizer's organization not yet assigned to ``event``.
+    spare_staff: int
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,16 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.remove_question", "POST"): Decision(
         lambda w: f"/manage/events/{w.draft}/questions/{w.question}/remove", organizers(303), "POST"
     ),
+    # Check-in staff of an event (Part 2): its organizers and admins; the organization's staff only.
+    ("manage.assign_staff", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/staff",
+        organizers(303),
+        "POST",
+        lambda w: {"user": str(w.spare_staff)},
+    ),
+    ("manage.unassign_staff", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/staff/{w.staff_user}/remove", organizers(303), "POST"
+    ),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
@@ -227,8 +239,19 @@ def world(data) -> World:
         session.flush()
         draft = make.event(organization=menden, starts_at=soon, status=EventStatus.DRAFT)
         question = make.question(draft, key="diaet", label="Diät?")
+        spare = make.user(email="einlass2@menden.de", role="staff", organizations=[menden])
         session.flush()
-        return World(menden.id, event.id, olpe.id, other.id, registration.manage_token, staff.id, draft.id, question.id)
+        return World(
+            menden.id,
+            event.id,
+            olpe.id,
+            other.id,
+            registration.manage_token,
+            staff.id,
+            draft.id,
+            question.id,
+            spare.id,
+        )
 
 
 ACCOUNTS = {

@@ -14,13 +14,15 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from eventapp.blueprints.manage.event_forms import CancelEventForm, EventForm
+from eventapp.blueprints.manage.forms import AssignStaffForm
 from eventapp.blueprints.manage.routes import bp
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, Organization, utcnow
 from eventapp.security import authorize, current_actor, signed_in_user
-from eventapp.services import capacity, event_editor, events, permissions
+from eventapp.services import admin, capacity, event_editor, events, permissions
 from eventapp.services.errors import DomainError, EventCancelled, ValidationError
 from eventapp.services.events import CapacityBelowSeats, ModeInUse
 
@@ -97,13 +99,30 @@ def new_event() -> Response | str | tuple[str, int]:
     return render_template("manage/event_form.html", form=form, event=None), status
 
 
-@bp.get("/events/<int:event_id>")
-def event(event_id: int) -> str:
-    """The event as its organizer sees it: status, facts, seats and what can be done next."""
-    event = load_event(event_id)
+def render_event_page(event: Event, *, staff_form: AssignStaffForm | None = None) -> str:
+    """The event page; ``staff_form`` carries a refused staff assignment back to it."""
     seats = capacity.availability(db.session, event, now=utcnow())
     active = event_editor.active_registrations(db.session, event)
-    return render_template("manage/event.html", event=event, seats=seats, active=active, Status=EventStatus)
+    candidates = admin.staff_candidates(db.session, event)
+    form = staff_form or AssignStaffForm()
+    form.user.choices = [
+        SelectChoice(user.id, f"{user.label} ({user.email})" if user.name else user.email) for user in candidates
+    ]
+    return render_template(
+        "manage/event.html",
+        event=event,
+        seats=seats,
+        active=active,
+        Status=EventStatus,
+        staff=admin.event_staff(db.session, event),
+        staff_form=form,
+    )
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int) -> str:
+    """The event as its organizer sees it: status, facts, seats, check-in staff and what can be done next."""
+    return render_event_page(load_event(event_id))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])

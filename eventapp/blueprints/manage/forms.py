@@ -27,3 +27,14 @@ class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
     role = SelectField(_l("Role"), validators=[DataRequired()])
     organization = SelectField(_l("Organization"), coerce=int, validators=[DataRequired()])
+
+
+class AssignStaffForm(FlaskForm):
+    """Assign one of the organization's check-in staff to an event (the service checks the rule)."""
+
+    user = SelectField(
+        _l("Check-in staff member"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Please choose a check-in staff member."))],
+    )
