@@ -16,15 +16,15 @@ from datetime import date, datetime
 from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy.orm import object_session
 
 from eventapp import labels
-from eventapp.models import Event, Person, Registration, RegistrationStatus, Series, utcnow
-from eventapp.services import calendar, capacity
+from eventapp.models import Event, Organization, Person, Registration, RegistrationStatus, Series, utcnow
+from eventapp.services import calendar, capacity, logos
 from eventapp.services.series import date_topic
 from eventapp.urls import event_url, external_url
 
@@ -262,6 +262,14 @@ def personal_feed_links(person: Person) -> dict[str, str]:
     return {"https": url, "webcal": calendar.webcal(url)}
 
 
+def logo_url(organization: Organization | None) -> str | None:
+    """The URL of an organization's logo, versioned by its content (cacheable for good); None without one."""
+    if organization is None or not organization.logo_digest:
+        return None
+    version = organization.logo_digest[: logos.VERSION_LENGTH]
+    return url_for("public.logo", organization_id=organization.id, v=version)
+
+
 def init_app(app: Flask) -> None:
     """Register every app-wide global and filter."""
     app.jinja_env.globals.update(
@@ -284,6 +292,7 @@ def init_app(app: Flask) -> None:
         series_state_label=labels.series_state_label,
         series_state_badge=labels.series_state_badge,
         date_topic=date_topic,
+        logo_url=logo_url,
     )
     app.jinja_env.filters.update(
         date=format_date,

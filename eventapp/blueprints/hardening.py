@@ -9,13 +9,19 @@
   value as "not found", a query value as invalid (400; under /api/ with the field named) — before
   any view or database sees it. Form and JSON bodies are checked field by field where they are
   validated.
+- Request bodies are capped by ``MAX_CONTENT_LENGTH`` (64 KiB: forms and JSON); a view that takes
+  a file names its own cap with :func:`accepts_upload`. The cap must be known before the CSRF
+  check reads the form, so :class:`Request` looks it up from the matched view.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+import flask
+from flask import Flask, abort, current_app, request
 from flask.wrappers import Response
 
 from eventapp.blueprints.errors import api_error, wants_json
@@ -49,6 +55,36 @@ SECURITY_HEADERS = {
 }
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def accepts_upload(max_bytes: int) -> Callable[[F], F]:
+    """Let this view's requests carry up to ``max_bytes`` (a file upload) instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view: F) -> F:
+        view.max_content_length = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+class Request(flask.Request):
+    """Flask's request, with the body cap of the matched view (:func:`accepts_upload`) if it names one."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and current_app and self.url_rule is not None:
+            view = current_app.view_functions.get(self.url_rule.endpoint)
+            own = getattr(view, "max_content_length", None)
+            if own is not None:
+                return int(own)
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
 def add_security_headers(response: Response) -> Response:
     """Fill in the security headers a response lacks (runs after the blueprints' own hooks)."""
     for name, value in SECURITY_HEADERS.items():
@@ -80,5 +116,6 @@ def reject_control_characters() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = Request
     app.before_request(reject_control_characters)
     app.after_request(add_security_headers)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +76,12 @@ class Organization(Base):
     #: "agency", "pioneer" or "network" (Smart Cities: Schule member).
     kind: Mapped[str] = mapped_column(String(20), default="network")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The logo as re-encoded by ``services.logos`` (PNG or JPEG), loaded only when served.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    #: ``image/png`` or ``image/jpeg``; None without a logo.
+    logo_type: Mapped[str | None] = mapped_column(String(20))
+    #: SHA-256 of ``logo`` (hex): its ETag and the version in its URL, so browsers may cache it for good.
+    logo_digest: Mapped[str | None] = mapped_column(String(64))
 
     events: Mapped[list[Event]] = relationship(back_populates="organization")
 

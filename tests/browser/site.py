@@ -121,6 +121,16 @@ def build_site(app: Flask) -> Site:
                 invited, purpose=account_links.INVITATION, secret=secret, now=utcnow()
             ),
         }
+        # The agency's logo and the conference's check-in staff show on the pages that list them.
+        from eventapp.services import admin, logos
+        from tests.services.test_logos import png
+
+        logos.set_logo(db.session, agency[0], png((240, 80)), now=utcnow(), actor=CLI)
+        conference = db.session.scalar(select(Event).where(Event.slug == CONFERENCE))
+        admin.assign_staff(db.session, conference, invited, now=utcnow(), actor=CLI)
+        accounts.create_user(
+            db.session, email="einlass@suedwestfalen-agentur.de", role="staff", organizations=agency, now=utcnow(), actor=CLI
+        )
         db.session.commit()
         conference_id = db.session.scalar(select(Event.id).where(Event.slug == CONFERENCE))
         tokens.update(staff_user=invited.id, organization=agency[0].id, conference=conference_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 KIND_LABELS = {
@@ -30,6 +31,9 @@ class OrganizationForm(FlaskForm):
         render_kw={"spellcheck": "false", "autocapitalize": "none"},
     )
     kind = SelectField(_l("Kind"), choices=[SelectChoice(key, label) for key, label in KIND_LABELS.items()])
+    #: Checked by its bytes in services/logos.py (PNG or JPEG only); ``accept`` only helps the file picker.
+    logo = FileField(_l("Logo (optional)"), render_kw={"accept": "image/png,image/jpeg"})
+    remove_logo = BooleanField(_l("Remove the logo"))
 
 
 class UserForm(FlaskForm):
