@@ -237,3 +237,56 @@ def test_an_expired_invitation_says_whom_to_ask(client, data, menden):
     page = client.get(f"/invitation/{token}")
     assert page.status_code == 410
     assert "Dieser Link ist abgelaufen" in text(page) and "neue Einladung" in text(page)
+
+
+@pytest.mark.parametrize("mangle", ["forged", "reset link", "truncated", "used"])
+def test_a_forged_foreign_or_used_invitation_is_not_valid(client, data, menden, mangle):
+    with data() as (session, make):
+        from eventapp.models import Organization
+        from eventapp.services import accounts
+        from eventapp.services.audit import CLI
+
+        org = session.scalar(select(Organization).where(Organization.slug == "menden"))
+        accounts.create_user(session, email="neu@menden.de", role="staff", organizations=[org], now=utcnow(), actor=CLI)
+    token = _token(data, "neu@menden.de", account_links.INVITATION)
+    if mangle == "forged":
+        from itsdangerous import URLSafeSerializer
+
+        token = URLSafeSerializer("guessed-secret", salt="eventapp.account.invitation").dumps(
+            {"u": 2, "f": "x", "t": int(utcnow().timestamp())}
+        )
+    elif mangle == "reset link":
+        token = _token(data, "neu@menden.de", account_links.RESET)
+    elif mangle == "truncated":
+        token = token[:-3]
+    else:
+        assert set_password(client, f"/invitation/{token}").status_code == 303
+        client = client.application.test_client()
+    page = client.get(f"/invitation/{token}")
+    assert page.status_code == 404
+    assert "Dieser Link ist nicht gültig" in text(page)
+    assert set_password(client, f"/invitation/{token}", token_from="/login").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"email": "keine-adresse"}, "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+        ({"email": ""}, "Bitte geben Sie eine E-Mail-Adresse ein."),
+        ({"role": "kaiser"}, "Keine gültige Auswahl."),
+        ({"organization": "abc"}, "Dieses Feld wird benötigt."),
+    ],
+    ids=["bad email", "no email", "unknown role", "organization not a number"],
+)
+def test_the_invitation_form_refuses_bad_input_in_german_and_invites_nobody(client, data, menden, values, message):
+    login(client, "orga@menden.de")
+    with data() as (session, _make):
+        from eventapp.models import Organization
+
+        menden_id = session.scalar(select(Organization.id).where(Organization.slug == "menden"))
+    response = invite(client, **{"email": "neu@menden.de", "role": "staff", "organization": str(menden_id), **values})
+    assert response.status_code == 400
+    assert message in text(response)
+    with data() as (session, _make):
+        assert session.scalar(select(User).where(User.email == "neu@menden.de")) is None
+        assert session.scalars(select(OutboxMessage)).all() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eventapp.models import AuditEntry, Event, Organization, User, utcnow
 from tests.helpers import post_form, text
@@ -167,3 +167,50 @@ def test_an_admin_invites_a_new_user_into_several_organizations(admin_client, da
     (mail,) = smtp_server.messages_to("neu@kreis.de")
     assert "/invitation/" in mail.get_body(preferencelist=("plain",)).get_content()
     assert "Eingeladen" in text(admin_client.get("/admin/users?lang=de"))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"email": "keine-adresse"}, "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+        ({"email": ""}, "Bitte geben Sie eine E-Mail-Adresse ein."),
+        ({"organizations": None}, "Veranstaltungsorganisation und Einlasspersonal brauchen eine Organisation."),
+        ({"email": "Orga@Menden.de"}, "Diese Adresse hat bereits ein Konto."),
+        ({"role": "kaiser"}, "Keine gültige Auswahl."),
+        ({"name": "x" * 201}, "Feld kann nicht länger als 200 Zeichen sein."),
+        ({"organizations": "999999"}, "Bitte wählen Sie nur Einträge aus der Liste."),
+    ],
+    ids=["bad email", "no email", "no organization", "taken", "unknown role", "long name", "unknown organization"],
+)
+def test_the_new_user_form_refuses_bad_input_in_german_and_creates_nobody(admin_client, data, values, message):
+    form = {"email": "neu@menden.de", "role": "staff", "organizations": str(org_id(data, "menden")), **values}
+    response = post_form(
+        admin_client, "/admin/users/new?lang=de", {k: v for k, v in form.items() if v is not None}
+    )
+    assert response.status_code == 400
+    assert message in text(response)
+    with data() as (session, _make):
+        assert session.scalar(select(User).where(User.email == "neu@menden.de")) is None
+        assert session.scalar(select(func.count(User.id))) == 3
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"role": "kaiser"}, "Keine gültige Auswahl."),
+        ({"organizations": "999999"}, "Bitte wählen Sie nur Einträge aus der Liste."),
+        ({"events": "999999", "role": "staff"}, "Bitte wählen Sie nur Einträge aus der Liste."),
+        ({"name": "x" * 201}, "Feld kann nicht länger als 200 Zeichen sein."),
+    ],
+    ids=["unknown role", "unknown organization", "unknown event", "long name"],
+)
+def test_the_user_form_refuses_bad_input_in_german_and_changes_nothing(admin_client, data, values, message):
+    staff = user_id(data, "einlass@menden.de")
+    form = {"name": "Emil", "role": "organizer", "organizations": str(org_id(data, "olpe")), **values}
+    response = post_form(admin_client, f"/admin/users/{staff}?lang=de", form)
+    assert response.status_code == 400
+    assert message in text(response)
+    with data() as (session, _make):
+        user = session.get(User, staff)
+        assert (user.role, user.name, [o.slug for o in user.organizations]) == ("staff", "", ["menden"])
+        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "user.updated")).all() == []

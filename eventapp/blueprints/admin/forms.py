@@ -15,6 +15,11 @@ KIND_LABELS = {
 }
 
 
+#: For a multiple choice naming an entry the page did not offer (WTForms' own German for it is
+#: marked fuzzy in its catalog and so never shown).
+NOT_OFFERED = _l("Please choose only entries from the list.")
+
+
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)])
     slug = StringField(
@@ -39,8 +44,12 @@ class OrganizationForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
-    organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
-    events = SelectMultipleField(_l("Check-in of these events"), coerce=int, validators=[Optional()])
+    organizations = SelectMultipleField(
+        _l("Organizations"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED
+    )
+    events = SelectMultipleField(
+        _l("Check-in of these events"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED
+    )
 
 
 class NewUserForm(FlaskForm):
@@ -54,4 +63,6 @@ class NewUserForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"autocomplete": "off"})
     role = SelectField(_l("Role"), validators=[DataRequired()])
-    organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
+    organizations = SelectMultipleField(
+        _l("Organizations"), coerce=int, validators=[Optional()], invalid_choice_message=NOT_OFFERED
+    )
