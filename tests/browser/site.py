@@ -129,7 +129,12 @@ def build_site(app: Flask) -> Site:
         conference = db.session.scalar(select(Event).where(Event.slug == CONFERENCE))
         admin.assign_staff(db.session, conference, invited, now=utcnow(), actor=CLI)
         accounts.create_user(
-            db.session, email="einlass@suedwestfalen-agentur.de", role="staff", organizations=agency, now=utcnow(), actor=CLI
+            db.session,
+            email="einlass@suedwestfalen-agentur.de",
+            role="staff",
+            organizations=agency,
+            now=utcnow(),
+            actor=CLI,
         )
         db.session.commit()
         conference_id = db.session.scalar(select(Event.id).where(Event.slug == CONFERENCE))

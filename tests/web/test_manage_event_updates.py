@@ -15,7 +15,12 @@ from eventapp.services.seats import issue_ticket
 from tests.helpers import text
 from tests.test_mail import parts
 from tests.web.test_auth_views import login
-from tests.web.test_manage_event_views import page_form, post, world  # noqa: F401 - the shared world fixture
+from tests.web.test_manage_event_views import build_world, page_form, post
+
+
+@pytest.fixture
+def world(data) -> dict[str, int]:
+    return build_world(data)
 
 
 def registrant(data, event_id: int, email: str, **overrides) -> int:

@@ -49,6 +49,11 @@ def form(**overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def world(data):
+    return build_world(data)
+
+
+def build_world(data) -> dict[str, int]:
+    """Menden with a hybrid conference (3 places on site), Olpe with an event; an organizer each."""
     soon = (utcnow() + timedelta(days=20)).replace(second=0, microsecond=0)
     with data() as (session, make):
         menden = make.organization(slug="menden", name="Stadt Menden")
