@@ -184,9 +184,7 @@ def test_an_admin_invites_a_new_user_into_several_organizations(admin_client, da
 )
 def test_the_new_user_form_refuses_bad_input_in_german_and_creates_nobody(admin_client, data, values, message):
     form = {"email": "neu@menden.de", "role": "staff", "organizations": str(org_id(data, "menden")), **values}
-    response = post_form(
-        admin_client, "/admin/users/new?lang=de", {k: v for k, v in form.items() if v is not None}
-    )
+    response = post_form(admin_client, "/admin/users/new?lang=de", {k: v for k, v in form.items() if v is not None})
     assert response.status_code == 400
     assert message in text(response)
     with data() as (session, _make):
