@@ -1,7 +1,7 @@
 """An organization's logo: re-encoded PNG or JPEG bytes, their type and digest (issue 7 Part 7).
 
 Revision ID: c4e6a8f0b2d3
-Revises: c4e8a2f6b1d3
+Revises: c4e6a8b0d2f1
 Create Date: 2026-12-01 16:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4e6a8f0b2d3"
-down_revision = "c4e8a2f6b1d3"
+down_revision = "c4e6a8b0d2f1"
 branch_labels = None
 depends_on = None
 
