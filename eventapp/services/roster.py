@@ -7,12 +7,27 @@ file or a mail reaches. :func:`roster_select` is the query all of them build on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
-from eventapp.models import Attendance, Event, Mode, Person, Registration, RegistrationStatus
+from eventapp.models import (
+    Attendance,
+    AuditEntry,
+    Event,
+    Mode,
+    OutboxMessage,
+    Person,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.services import audit, seats
+from eventapp.services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -83,4 +98,189 @@ def roster_select(event: Event, flt: RosterFilter) -> Select[tuple[Registration]
         .options(contains_eager(Registration.person))
         .where(and_(*roster_conditions(event, flt)))
         .order_by(*ROSTER_ORDER)
+    )
+
+
+# --- the list, a page at a time -------------------------------------------------------------
+
+#: Rows per page of the organizer's list, and the most a request may ask for.
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+@dataclass
+class RosterPage:
+    """One page of the filtered list, with what the page needs around it."""
+
+    registrations: list[Registration]
+    #: Registrations passing the filter, on all pages.
+    total: int
+    page: int
+    per_page: int
+    #: Ids of the registrations on this page that have an attendance record.
+    checked_in: set[int] = field(default_factory=set)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        """Number of the first row shown (1-based; 0 for an empty list)."""
+        return (self.page - 1) * self.per_page + 1 if self.registrations else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.registrations) - 1 if self.registrations else 0
+
+
+def roster_count(session: Session, event: Event, flt: RosterFilter) -> int:
+    """How many registrations pass ``flt`` (the person is joined only when the search needs it)."""
+    query = select(func.count(Registration.id)).where(*roster_conditions(event, flt))
+    if flt.terms:
+        query = query.join(Person, Person.id == Registration.person_id)
+    return session.scalar(query) or 0
+
+
+def roster_page(
+    session: Session, event: Event, flt: RosterFilter, *, page: int = 1, per_page: int = PER_PAGE
+) -> RosterPage:
+    """Page ``page`` (from 1; beyond the last it is the last) of the filtered, ordered list.
+
+    Offset paging over the index on (event, family name, given name, id): the database
+    walks the index to the page, so even the last page of 20,000 stays quick (bench/roster_bench.py),
+    and the organizer can jump to any page of a count they see.
+    """
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    total = roster_count(session, event, flt)
+    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    rows = list(session.scalars(roster_select(event, flt).limit(per_page).offset((page - 1) * per_page)))
+    ids = [row.id for row in rows]
+    checked = set(session.scalars(select(Attendance.registration_id).where(Attendance.registration_id.in_(ids))))
+    return RosterPage(rows, total, page, per_page, checked)
+
+
+@dataclass
+class RosterSummary:
+    """The figures above the list: registrations per status and mode, arrivals."""
+
+    #: (status, mode) → count, every pair present.
+    counts: dict[tuple[RegistrationStatus, Mode], int]
+    #: Email-confirmed waiters per mode they wait for (the queues of DESIGN §3).
+    waiting: dict[Mode, int]
+    checked_in: int
+
+    def by_status(self, status: RegistrationStatus) -> int:
+        return sum(count for (s, _mode), count in self.counts.items() if s is status)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def roster_summary(session: Session, event: Event) -> RosterSummary:
+    """Counts per status and mode from one grouped query (the status/mode index serves it)."""
+    R = Registration
+    counts = {(status, mode): 0 for status in RegistrationStatus for mode in Mode}
+    for status, mode, count in session.execute(
+        select(R.status, R.mode, func.count()).where(R.event_id == event.id).group_by(R.status, R.mode)
+    ):
+        counts[(RegistrationStatus(status), Mode(mode))] = count
+    waiting = {
+        mode: session.scalar(select(func.count()).select_from(seats.queue(event, mode).subquery())) or 0
+        for mode in event.modes
+    }
+    arrived = session.scalar(
+        select(func.count(func.distinct(Attendance.registration_id)))
+        .join(R, R.id == Attendance.registration_id)
+        .where(R.event_id == event.id)
+    )
+    return RosterSummary(counts, waiting, arrived or 0)
+
+
+# --- one registration ----------------------------------------------------------------------
+
+
+def registration_of(session: Session, event: Event, registration_id: int) -> Registration:
+    """The registration ``registration_id`` of ``event``; NotFound for one of another event."""
+    registration = session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        raise NotFound()
+    return registration
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as the organizer reads it: the question's label, the answer's words."""
+
+    label: str
+    value: Any
+    sensitive: bool
+
+
+def answers_of(registration: Registration, locale: str = "de") -> list[Answer]:
+    """The registration's answers in the order of the event's questions; a choice by its label.
+
+    Answers to questions removed since are listed at the end under their key, so nothing
+    the person told is hidden from the organizer.
+    """
+    given = dict(registration.answers or {})
+    result: list[Answer] = []
+    for question in registration.event.questions:
+        if question.key in given:
+            result.append(
+                Answer(
+                    question.label_for(locale),
+                    _answer_text(question, given.pop(question.key), locale),
+                    question.sensitive,
+                )
+            )
+    result += [Answer(key, value, False) for key, value in given.items()]
+    return result
+
+
+def _answer_text(question: Question, value: Any, locale: str) -> Any:
+    if question.kind is QuestionKind.CHOICE:
+        for choice in question.choices:
+            if str(choice["value"]) == str(value):
+                return choice.get(f"label_{locale}") or choice.get("label") or value
+    return value
+
+
+@dataclass
+class RegistrationDetail:
+    """Everything the detail page shows about one registration."""
+
+    registration: Registration
+    answers: list[Answer]
+    attendances: list[Attendance]
+    #: (place, length) in the queue it waits in, if any.
+    queue_position: tuple[int, int] | None
+    #: Mails about this registration, newest first (kind, status, times).
+    mails: list[OutboxMessage]
+    history: list[AuditEntry]
+
+
+def registration_detail(session: Session, registration: Registration, *, locale: str = "de") -> RegistrationDetail:
+    """The registration's data, answers, arrivals, mails and history (oldest entry first)."""
+    attendances = list(
+        session.scalars(
+            select(Attendance).where(Attendance.registration_id == registration.id).order_by(Attendance.first_at)
+        )
+    )
+    mails = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration.id)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(20)
+        )
+    )
+    return RegistrationDetail(
+        registration,
+        answers_of(registration, locale),
+        attendances,
+        seats.queue_position(session, registration),
+        mails,
+        audit.history(session, registration),
     )

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from eventapp.models import Attendance, AttendanceSource, Mode, RegistrationStatus
-from eventapp.services.roster import RosterFilter, roster_select
+import pytest
+
+from eventapp.models import Attendance, AttendanceSource, Mode, QuestionKind, RegistrationStatus
+from eventapp.services.errors import NotFound
+from eventapp.services.roster import (
+    Answer,
+    RosterFilter,
+    registration_detail,
+    registration_of,
+    roster_page,
+    roster_select,
+    roster_summary,
+)
 
 S = RegistrationStatus
 
@@ -95,3 +106,78 @@ def test_the_person_comes_loaded_with_the_registration(session, make):
     session.expunge_all()
     (reg,) = session.scalars(roster_select(event, RosterFilter()))
     assert "person" in reg.__dict__ and reg.person.email == "erika@example.org"
+
+
+def test_pages_cut_the_ordered_list_without_gaps_or_repeats(session, make):
+    event = make.event()
+    for n in range(7):
+        make.registration(event, family_name=f"Name{n}", given_name="Max" if n % 2 else "Anna")
+    make.registration(event, family_name="Other", status=S.CANCELLED)
+    flt = RosterFilter(statuses=(S.CONFIRMED,))
+    pages = [roster_page(session, event, flt, page=n, per_page=3) for n in (1, 2, 3)]
+    assert [p.total for p in pages] == [7, 7, 7] and pages[0].pages == 3
+    seen = [r.family_name for p in pages for r in p.registrations]
+    assert seen == [f"Name{n}" for n in range(7)]
+    assert (pages[2].first, pages[2].last) == (7, 7)
+    # beyond the last page: the last page; before the first: the first
+    assert roster_page(session, event, flt, page=99, per_page=3).page == 3
+    assert roster_page(session, event, flt, page=-1, per_page=3).page == 1
+    empty = roster_page(session, event, RosterFilter(search="nobody"), page=1)
+    assert (empty.total, empty.pages, empty.first, empty.registrations) == (0, 1, 0, [])
+
+
+def test_a_page_knows_who_has_arrived(session, make):
+    event = make.event()
+    arrived = make.registration(event, family_name="A")
+    make.registration(event, family_name="B")
+    session.add(Attendance(registration=arrived, event_id=event.id, mode=Mode.ON_SITE, source=AttendanceSource.QR))
+    session.flush()
+    assert roster_page(session, event, RosterFilter()).checked_in == {arrived.id}
+
+
+def test_summary_counts_per_status_and_mode_and_the_queues(session, make):
+    event = make.event()
+    make.registration(event, status=S.CONFIRMED, mode=Mode.ON_SITE)
+    make.registration(event, status=S.CONFIRMED, mode=Mode.ONLINE)
+    arrived = make.registration(event, status=S.CONFIRMED, mode=Mode.ON_SITE)
+    make.registration(event, status=S.WAITLISTED, mode=Mode.ON_SITE, waiting_since=datetime(2026, 11, 2, tzinfo=UTC))
+    make.registration(event, status=S.WAITLISTED, mode=Mode.ON_SITE, email_confirmed_at=None)
+    make.registration(make.event(), status=S.CONFIRMED)
+    session.add(Attendance(registration=arrived, event_id=event.id, mode=Mode.ON_SITE, source=AttendanceSource.QR))
+    session.flush()
+    summary = roster_summary(session, event)
+    assert summary.counts[(S.CONFIRMED, Mode.ON_SITE)] == 2
+    assert summary.counts[(S.CONFIRMED, Mode.ONLINE)] == 1
+    assert summary.by_status(S.WAITLISTED) == 2 and summary.by_status(S.CANCELLED) == 0
+    assert summary.waiting == {Mode.ON_SITE: 1, Mode.ONLINE: 0}  # confirmed addresses only
+    assert (summary.total, summary.checked_in) == (5, 1)
+
+
+def test_detail_lists_answers_by_question_with_choice_labels_and_sensitivity(session, make):
+    event = make.event()
+    make.question(event, key="diaet", label="Ernährung", sensitive=True)
+    make.question(
+        event,
+        key="workshop",
+        label="Workshop",
+        kind=QuestionKind.CHOICE,
+        choices=[{"value": "a", "label": "3D-Druck"}, {"value": "b", "label": "Synagoge"}],
+    )
+    reg = make.registration(event, answers={"workshop": "b", "diaet": "vegan", "alt": "x"})
+    assert registration_of(session, event, reg.id) is reg
+    detail = registration_detail(session, reg)
+    assert detail.answers == [
+        Answer("Ernährung", "vegan", True),
+        Answer("Workshop", "Synagoge", False),
+        Answer("alt", "x", False),
+    ]
+    assert detail.history == [] and detail.mails == [] and detail.queue_position is None
+
+
+def test_a_registration_of_another_event_is_not_found(session, make):
+    event, other = make.event(), make.event()
+    reg = make.registration(other)
+    with pytest.raises(NotFound):
+        registration_of(session, event, reg.id)
+    with pytest.raises(NotFound):
+        registration_of(session, event, 999_999)
