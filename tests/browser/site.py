@@ -49,6 +49,8 @@ class Site:
     organization: int = 0
     #: The conference's id, for the organizer's event pages.
     conference: int = 0
+    #: The confirmed conference registration's id (the organizer's registration page).
+    confirmed_id: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -186,6 +188,12 @@ def build_site(app: Flask) -> Site:
         handover = db.session.scalar(select(Handover.token))
         db.session.remove()
     assert handover, "no handover offer"
+    with app.app_context():
+        confirmed_id = db.session.scalar(
+            select(Registration.id).join(Person).where(Person.email == "confirmed@example.org")
+        )
+        db.session.remove()
+    tokens["confirmed_id"] = confirmed_id
     return Site(**{**site.__dict__, "series_date": date, "handover": handover, **tokens})
 
 
@@ -253,6 +261,12 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer edit event": lambda s: f"/manage/events/{s.conference}/edit",
     "organizer cancel event": lambda s: f"/manage/events/{s.conference}/cancel",
     "organizer event questions": lambda s: f"/manage/events/{s.conference}/questions",
+    "organizer registrations": lambda s: f"/manage/events/{s.conference}/registrations",
+    "organizer registrations filtered": lambda s: (
+        f"/manage/events/{s.conference}/registrations?q=example&status=active"
+    ),
+    "organizer registration": lambda s: f"/manage/events/{s.conference}/registrations/{s.confirmed_id}",
+    "organizer add a person": lambda s: f"/manage/events/{s.conference}/registrations/new",
 }
 
 

@@ -46,6 +46,8 @@ class World:
     question: int
     #: Check-in staff of the organizer's organization not yet assigned to ``event``.
     spare_staff: int
+    #: The registration for the organizer's event (the one behind ``manage_token``).
+    registration: int = 0
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,43 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
     ),
+    # Registrations of an event (Part 4): the event's organizers and admins; another organization's
+    # organizer and staff get 403 before anything is read or changed. The actions answer 303 with a
+    # flash also when the state refuses them (after cancel_event, say: the decisions run in order).
+    ("manage.registrations", "GET"): Decision(lambda w: f"/manage/events/{w.event}/registrations", organizers(200)),
+    ("manage.registration", "GET"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/{w.registration}", organizers(200)
+    ),
+    ("manage.add_registration", "GET"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/new", organizers(200)
+    ),
+    ("manage.add_registration", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/new",
+        organizers(303),
+        "POST",
+        lambda w: {
+            "given_name": "Walter",
+            "family_name": "Walk-in",
+            "email": "walter@example.org",
+            "mode": "online",
+            "locale": "de",
+        },
+    ),
+    ("manage.cancel_registration", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/{w.registration}/cancel",
+        organizers(303),
+        "POST",
+        lambda w: {"confirm": "y"},
+    ),
+    ("manage.promote_registration", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/{w.registration}/promote", organizers(303), "POST"
+    ),
+    ("manage.resend_registration", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/registrations/{w.registration}/resend",
+        organizers(303),
+        "POST",
+        lambda w: {"what": "link"},
+    ),
 }
 
 
@@ -251,6 +290,7 @@ def world(data) -> World:
             draft.id,
             question.id,
             spare.id,
+            registration=registration.id,
         )
 
 
