@@ -59,12 +59,17 @@ ROSTER_ORDER = (Registration.family_name, Registration.given_name, Registration.
 
 
 def _matches(term: str) -> ColumnElement[bool]:
-    """One search word anywhere in the names, the email or the organization (% and _ are literal)."""
+    """One search word anywhere in the names, the email or the organization (% and _ are literal).
+
+    The email is matched in a subquery over persons rather than through a join, so that the
+    database scans the person table once instead of looking up the person of every row.
+    """
     return or_(
         *(
             column.icontains(term, autoescape=True)
-            for column in (Registration.given_name, Registration.family_name, Person.email, Registration.organization)
-        )
+            for column in (Registration.given_name, Registration.family_name, Registration.organization)
+        ),
+        Registration.person_id.in_(select(Person.id).where(Person.email.icontains(term, autoescape=True))),
     )
 
 
@@ -74,7 +79,7 @@ def checked_in_clause() -> ColumnElement[bool]:
 
 
 def roster_conditions(event: Event, flt: RosterFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of :func:`roster_select` (also for counting without ordering)."""
+    """The WHERE conditions of :func:`roster_select`, on the registration alone (no join needed)."""
     conditions: list[ColumnElement[bool]] = [Registration.event_id == event.id]
     conditions += [_matches(term) for term in flt.terms]
     if flt.statuses:
@@ -135,11 +140,18 @@ class RosterPage:
 
 
 def roster_count(session: Session, event: Event, flt: RosterFilter) -> int:
-    """How many registrations pass ``flt`` (the person is joined only when the search needs it)."""
-    query = select(func.count(Registration.id)).where(*roster_conditions(event, flt))
-    if flt.terms:
-        query = query.join(Person, Person.id == Registration.person_id)
-    return session.scalar(query) or 0
+    """How many registrations pass ``flt``."""
+    return session.scalar(select(func.count(Registration.id)).where(*roster_conditions(event, flt))) or 0
+
+
+def page_ids_select(event: Event, flt: RosterFilter) -> Select[tuple[int]]:
+    """The ids of :func:`roster_select` in its order: on its own, the index answers it."""
+    return select(Registration.id).where(*roster_conditions(event, flt)).order_by(*ROSTER_ORDER)
+
+
+def _counted_ids(event: Event, flt: RosterFilter, page: int, per_page: int) -> Select[tuple[int, int]]:
+    query = page_ids_select(event, flt).add_columns(func.count().over())
+    return query.limit(per_page).offset((page - 1) * per_page)
 
 
 def roster_page(
@@ -147,15 +159,41 @@ def roster_page(
 ) -> RosterPage:
     """Page ``page`` (from 1; beyond the last it is the last) of the filtered, ordered list.
 
-    Offset paging over the index on (event, family name, given name, id): the database
-    walks the index to the page, so even the last page of 20,000 stays quick (bench/roster_bench.py),
-    and the organizer can jump to any page of a count they see.
+    Offset paging over the index on (event, family name, given name, id), with a deferred
+    join: the page's ids come from the index alone (a covering scan, however deep the page),
+    then only those rows are read with their persons. So even the last page of 20,000 stays
+    quick (bench/roster_bench.py), and the organizer can jump to any page of a count they see.
     """
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    total = roster_count(session, event, flt)
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    rows = list(session.scalars(roster_select(event, flt).limit(per_page).offset((page - 1) * per_page)))
-    ids = [row.id for row in rows]
+    page = max(page, 1)
+    ids: list[int] | None = None
+    if flt.terms:
+        # A search reads every row of the event anyway: the total comes with the page's ids
+        # (a window count), so the rows are scanned once, not twice.
+        found = session.execute(_counted_ids(event, flt, page, per_page)).all()
+        total = found[0][1] if found else roster_count(session, event, flt)
+        ids = [row[0] for row in found]
+    else:
+        # Without a search the count is an index-only scan; a window would materialise every id.
+        total = roster_count(session, event, flt)
+    last = max(1, math.ceil(total / per_page))
+    if page > last:  # beyond the end (a page link after cancellations): the last page
+        page, ids = last, None
+    if ids is None:
+        ids = list(session.scalars(page_ids_select(event, flt).limit(per_page).offset((page - 1) * per_page)))
+    rows = (
+        list(
+            session.scalars(
+                select(Registration)
+                .join(Registration.person)
+                .options(contains_eager(Registration.person))
+                .where(Registration.id.in_(ids))
+                .order_by(*ROSTER_ORDER)
+            )
+        )
+        if ids
+        else []
+    )
     checked = set(session.scalars(select(Attendance.registration_id).where(Attendance.registration_id.in_(ids))))
     return RosterPage(rows, total, page, per_page, checked)
 
@@ -166,8 +204,7 @@ class RosterSummary:
 
     #: (status, mode) → count, every pair present.
     counts: dict[tuple[RegistrationStatus, Mode], int]
-    #: Email-confirmed waiters per mode they wait for (the queues of DESIGN §3).
-    waiting: dict[Mode, int]
+    #: Registrations with an attendance record.
     checked_in: int
 
     def by_status(self, status: RegistrationStatus) -> int:
@@ -179,23 +216,22 @@ class RosterSummary:
 
 
 def roster_summary(session: Session, event: Event) -> RosterSummary:
-    """Counts per status and mode from one grouped query (the status/mode index serves it)."""
+    """Counts per status and mode from one grouped query (the status/mode index serves it).
+
+    The queues (email-confirmed waiters per mode) are ``capacity.availability``'s to tell.
+    """
     R = Registration
     counts = {(status, mode): 0 for status in RegistrationStatus for mode in Mode}
     for status, mode, count in session.execute(
         select(R.status, R.mode, func.count()).where(R.event_id == event.id).group_by(R.status, R.mode)
     ):
         counts[(RegistrationStatus(status), Mode(mode))] = count
-    waiting = {
-        mode: session.scalar(select(func.count()).select_from(seats.queue(event, mode).subquery())) or 0
-        for mode in event.modes
-    }
     arrived = session.scalar(
         select(func.count(func.distinct(Attendance.registration_id)))
         .join(R, R.id == Attendance.registration_id)
         .where(R.event_id == event.id)
     )
-    return RosterSummary(counts, waiting, arrived or 0)
+    return RosterSummary(counts, arrived or 0)
 
 
 # --- one registration ----------------------------------------------------------------------

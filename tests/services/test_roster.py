@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from eventapp.models import Attendance, AttendanceSource, Mode, QuestionKind, RegistrationStatus
 from eventapp.services.errors import NotFound
 from eventapp.services.roster import (
     Answer,
     RosterFilter,
+    page_ids_select,
     registration_detail,
     registration_of,
     roster_page,
@@ -135,7 +137,7 @@ def test_a_page_knows_who_has_arrived(session, make):
     assert roster_page(session, event, RosterFilter()).checked_in == {arrived.id}
 
 
-def test_summary_counts_per_status_and_mode_and_the_queues(session, make):
+def test_summary_counts_per_status_and_mode_and_arrivals(session, make):
     event = make.event()
     make.registration(event, status=S.CONFIRMED, mode=Mode.ON_SITE)
     make.registration(event, status=S.CONFIRMED, mode=Mode.ONLINE)
@@ -149,7 +151,6 @@ def test_summary_counts_per_status_and_mode_and_the_queues(session, make):
     assert summary.counts[(S.CONFIRMED, Mode.ON_SITE)] == 2
     assert summary.counts[(S.CONFIRMED, Mode.ONLINE)] == 1
     assert summary.by_status(S.WAITLISTED) == 2 and summary.by_status(S.CANCELLED) == 0
-    assert summary.waiting == {Mode.ON_SITE: 1, Mode.ONLINE: 0}  # confirmed addresses only
     assert (summary.total, summary.checked_in) == (5, 1)
 
 
@@ -181,3 +182,30 @@ def test_a_registration_of_another_event_is_not_found(session, make):
         registration_of(session, event, reg.id)
     with pytest.raises(NotFound):
         registration_of(session, event, 999_999)
+
+
+def test_a_searched_page_beyond_the_end_is_the_last_one(session, make):
+    event = make.event()
+    for n in range(5):
+        make.registration(event, family_name=f"Gesucht{n}")
+    make.registration(event, family_name="Anders")
+    found = roster_page(session, event, RosterFilter(search="gesucht"), page=7, per_page=2)
+    assert (found.page, found.total, [r.family_name for r in found.registrations]) == (3, 5, ["Gesucht4"])
+
+
+def test_the_list_is_read_in_the_order_of_its_index(session, make, is_postgres):
+    """The page's ids come from ix_registration_event_names alone: no sort, no table scan."""
+    event = make.event()
+    make.registration(event)
+    session.flush()
+    statement = page_ids_select(event, RosterFilter()).limit(50).offset(100)
+    compiled = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if is_postgres:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in session.execute(text("EXPLAIN " + compiled)))
+        assert "Index Only Scan using ix_registration_event_names" in plan, plan
+        assert "Sort" not in plan, plan
+    else:
+        plan = "\n".join(row[-1] for row in session.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+        assert "USING COVERING INDEX ix_registration_event_names" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan

@@ -1,0 +1,205 @@
+"""Does the organizer's registration list stay quick with 20,000 registrations? (issue 7, Part 4)
+
+Generates one event with ``--rows`` registrations (plus another event of the same size, so
+that the list must pick its event's rows out of a larger table), then times the pages an
+organizer opens — the first page, the last page, a search, a filtered page and the figures
+above the list — through the same service calls the page makes (``services.roster``). Each
+is reported as its median time and as a ratio against a trivial query of the same run (a
+primary-key look-up), so the numbers compare across machines. The query plans show which
+index serves the list.
+
+    python bench/roster_bench.py                                   # a temporary SQLite file
+    python bench/roster_bench.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The database is emptied and filled: never point it at one you need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from eventapp import create_app  # noqa: E402
+from eventapp.extensions import db  # noqa: E402
+from eventapp.models import (  # noqa: E402
+    Attendance,
+    AttendanceSource,
+    Event,
+    EventAttendance,
+    EventStatus,
+    Mode,
+    Organization,
+    Person,
+    Registration,
+    RegistrationStatus,
+)
+from eventapp.services.roster import RosterFilter, page_ids_select, roster_page, roster_summary  # noqa: E402
+
+FAMILY = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann"]
+GIVEN = ["Anna", "Jonas", "Erika", "Max", "Lena", "Paul", "Mia", "Felix", "Sophie", "Lukas", "Emma", "Leon"]
+ORGS = ["Stadt Menden", "Stadt Olpe", "Stadt Soest", "IT Sauerland GmbH", "Radverein Arnsberg", "Sparkasse", ""]
+
+
+def fill(rows: int, seed: int = 7) -> int:
+    """Two events of ``rows`` registrations each; returns the id of the first."""
+    rng = random.Random(seed)
+    start = datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
+    org = Organization(slug="bench", name="Bench", contact_email="bench@example.org")
+    db.session.add(org)
+    db.session.flush()
+    events = []
+    for n in range(2):
+        event = Event(
+            slug=f"bench-{n}",
+            title=f"Bench {n}",
+            format="konferenz",
+            attendance=EventAttendance.HYBRID,
+            starts_at=start,
+            ends_at=start + timedelta(hours=6),
+            capacity_on_site=rows // 2,
+            capacity_online=None,
+            status=EventStatus.PUBLISHED,
+            organization_id=org.id,
+        )
+        db.session.add(event)
+        events.append(event)
+    db.session.flush()
+    statuses = [RegistrationStatus.CONFIRMED] * 8 + [RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED]
+    person_rows, registration_rows = [], []
+    for n, event in enumerate(events):
+        for i in range(rows):
+            pid = n * rows + i + 1
+            person_rows.append(
+                {
+                    "id": pid,
+                    "email": f"p{pid}@example.org",
+                    "language": "de",
+                    "feed_token": f"t{pid}",
+                    "created_at": start,
+                }
+            )
+            registration_rows.append(
+                {
+                    "event_id": event.id,
+                    "person_id": pid,
+                    "given_name": rng.choice(GIVEN),
+                    "family_name": f"{rng.choice(FAMILY)}{rng.randint(1, 400)}",
+                    "organization": rng.choice(ORGS),
+                    "mode": Mode.ON_SITE if i % 3 else Mode.ONLINE,
+                    "status": rng.choice(statuses),
+                    "email_confirmed_at": start - timedelta(days=3),
+                    "manage_token": f"m{pid}",
+                    "answers": {},
+                    "created_at": start - timedelta(days=30, minutes=i),
+                    "updated_at": start - timedelta(days=30, minutes=i),
+                }
+            )
+    for chunk in range(0, len(person_rows), 5000):
+        db.session.execute(insert(Person), person_rows[chunk : chunk + 5000])
+        db.session.execute(insert(Registration), registration_rows[chunk : chunk + 5000])
+    first = events[0].id
+    arrived = db.session.scalars(
+        select(Registration.id).where(Registration.event_id == first).order_by(Registration.id).limit(rows // 4)
+    ).all()
+    db.session.execute(
+        insert(Attendance),
+        [
+            {"registration_id": rid, "event_id": first, "mode": Mode.ON_SITE, "source": AttendanceSource.QR}
+            for rid in arrived
+        ],
+    )
+    db.session.commit()
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(text("ANALYZE"))
+    if dialect == "postgresql":
+        db.session.commit()
+    return first
+
+
+def timed(call: Callable[[], object], repeat: int) -> float:
+    """Median wall time in milliseconds over ``repeat`` runs (after one warm-up)."""
+    call()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return statistics.median(times)
+
+
+def plan(statement) -> str:
+    """The database's plan for ``statement`` (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL)."""
+    bind = db.session.get_bind()
+    compiled = statement.compile(bind, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if bind.dialect.name == "sqlite" else "EXPLAIN "
+    rows = db.session.execute(text(prefix + str(compiled))).all()
+    return "\n".join("    " + " ".join(str(part) for part in row) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
+    parser.add_argument("--rows", type=int, default=20_000, help="registrations per event (default 20,000)")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{tmp}/roster-bench.sqlite"
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, TICKET_SIGNING_KEY_FILE=f"{tmp}/key.pem")
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            started = time.perf_counter()
+            event_id = fill(args.rows)
+            print(
+                f"{db.engine.dialect.name}: 2 events × {args.rows} registrations"
+                f" in {time.perf_counter() - started:.1f} s"
+            )
+            event = db.session.get(Event, event_id)
+            last = -(-args.rows // 50)
+            cases: dict[str, Callable[[], object]] = {
+                "baseline: registration by primary key": lambda: db.session.scalar(
+                    select(Registration.family_name).where(Registration.id == 4242)
+                ),
+                "first page (50 rows + count)": lambda: roster_page(db.session, event, RosterFilter(), page=1),
+                f"last page ({last})": lambda: roster_page(db.session, event, RosterFilter(), page=last),
+                "search 'müller1' (names, email, org)": lambda: roster_page(
+                    db.session, event, RosterFilter(search="müller1"), page=1
+                ),
+                "search 'sauerland' (organization)": lambda: roster_page(
+                    db.session, event, RosterFilter(search="sauerland"), page=1
+                ),
+                "filter waitlisted, on site, not checked in": lambda: roster_page(
+                    db.session,
+                    event,
+                    RosterFilter(statuses=(RegistrationStatus.WAITLISTED,), mode=Mode.ON_SITE, checked_in=False),
+                    page=1,
+                ),
+                "figures above the list": lambda: roster_summary(db.session, event),
+            }
+            results = {name: timed(call, args.repeat) for name, call in cases.items()}
+            base = results["baseline: registration by primary key"]
+            print(f"\n{'case':48} {'median':>10} {'× baseline':>12}")
+            for name, ms in results.items():
+                print(f"{name:48} {ms:8.2f} ms {ms / base:11.0f}×")
+            print("\nplan of the last page's ids (the rows are then read by id):")
+            print(plan(page_ids_select(event, RosterFilter()).limit(50).offset((last - 1) * 50)))
+            print("plan of a search:")
+            print(plan(page_ids_select(event, RosterFilter(search="müller1")).limit(50)))
+            db.session.rollback()
+            db.drop_all()
+
+
+if __name__ == "__main__":
+    main()
