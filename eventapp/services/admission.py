@@ -23,7 +23,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventapp.models import ACTIVE_STATUSES, Event, EventStatus, Mode, Person, Registration, RegistrationStatus
+from eventapp.models import (
+    ACTIVE_STATUSES,
+    ActorKind,
+    Attendance,
+    AttendanceSource,
+    Event,
+    EventStatus,
+    Mode,
+    Person,
+    Registration,
+    RegistrationStatus,
+)
 from eventapp.services import audit, outbox, seats
 from eventapp.services.audit import Actor
 from eventapp.services.capacity import Tally
@@ -109,6 +120,7 @@ def add_registration(
     now: datetime,
     actor: Actor,
     notify: bool = True,
+    check_in: bool = False,
 ) -> Admission:
     """Register a person the organizer enters (by phone, at the door): confirmed at once.
 
@@ -116,7 +128,8 @@ def add_registration(
     same rules as at registration; the person's privacy consent is not recorded, as they
     did not give it on our form. ``notify=False`` sends no ticket mail (the organizer
     unticked it, say for a walk-in who is already inside). A person with an active
-    registration gets :class:`AlreadyActive`, naming it.
+    registration gets :class:`AlreadyActive`, naming it. ``check_in`` records the arrival at
+    once (source ``walk-in``): someone registered at the door is already there.
     """
     event, tally = seats.prepare(session, event, now=now)
     # The rules of the public form apply, except the privacy consent the person gives there.
@@ -150,6 +163,26 @@ def add_registration(
     if raised is not None:
         detail["capacity"] = {"from": raised.old, "to": raised.new}
     audit.record(session, actor, "registration.added", registration, now=now, detail=detail)
+    if check_in:
+        session.add(
+            Attendance(
+                registration_id=registration.id,
+                event_id=event.id,
+                mode=registration.mode,
+                source=AttendanceSource.WALK_IN,
+                user_id=actor.id if actor.kind is ActorKind.USER else None,
+                first_at=now,
+                last_at=now,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "registration.checked_in",
+            registration,
+            now=now,
+            detail={"mode": registration.mode.value, "source": AttendanceSource.WALK_IN.value},
+        )
     if notify:
         outbox.mail_registrant(session, registration, "ticket", now=now, reason="added")
     return Admission(registration, raised)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import sessionmaker
 from eventapp.database import configure_engine
 from eventapp.models import (
     ActorKind,
+    Attendance,
+    AttendanceSource,
     AuditEntry,
     Event,
     EventAttendance,
@@ -89,6 +91,21 @@ def test_without_the_mail_nothing_is_queued(session, make, now, organizer):
     ).registration
     assert mails(session, reg) == []
     assert audit.history(session, reg)[0].detail["mail"] is False
+
+
+def test_a_walk_in_can_be_checked_in_at_once(session, make, now, organizer):
+    event = make.event()
+    reg = admission.add_registration(
+        session, event, person("door@example.org"), now=now, actor=organizer, check_in=True
+    ).registration
+    (arrival,) = session.scalars(select(Attendance).where(Attendance.registration_id == reg.id))
+    assert (arrival.mode, arrival.source, arrival.user_id, arrival.first_at) == (
+        Mode.ON_SITE,
+        AttendanceSource.WALK_IN,
+        organizer.id,
+        now,
+    )
+    assert [e.action for e in audit.history(session, reg)] == ["registration.added", "registration.checked_in"]
 
 
 def test_a_walk_in_into_a_full_mode_raises_its_capacity_by_exactly_one(session, make, now, organizer):

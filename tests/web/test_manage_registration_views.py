@@ -199,6 +199,14 @@ def test_a_walk_in_into_a_full_mode_raises_the_capacity_and_says_so(client, worl
         assert (mail.kind, mail.context["reason"]) == ("ticket", "added")
 
 
+def test_a_walk_in_checked_in_at_the_door_shows_as_arrived(client, world, data):
+    sign_in(client, "orga@menden.de")
+    response = post(client, f"{base(world)}/new", {**WALK_IN, "mode": "online", "check_in": "y"})
+    assert response.status_code == 303
+    assert names_in(client.get(base(world) + "?checked_in=yes")) == ["Walk-in, Walter"]
+    assert "Spontan vor Ort" in text(client.get(response.headers["Location"]))
+
+
 def test_a_walk_in_without_the_mail(client, world, data):
     sign_in(client, "orga@menden.de")
     values = {**WALK_IN, "mode": "online"}

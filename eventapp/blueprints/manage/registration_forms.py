@@ -158,6 +158,7 @@ class AddRegistrationForm(QuestionAnswers, FlaskForm):
         _l("The person has explicitly consented to the processing of this special category of data (Art. 9 DSGVO).")
     )
     send_mail = BooleanField(_l("Send the ticket by email"), default=True)
+    check_in = BooleanField(_l("The person is here: check them in now"))
 
     event: Event
 
@@ -175,6 +176,7 @@ class AddRegistrationForm(QuestionAnswers, FlaskForm):
             *ordered,
             self.sensitive_consent,
             self.send_mail,
+            self.check_in,
         ]
 
     def to_input(self) -> RegistrationInput:

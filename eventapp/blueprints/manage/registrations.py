@@ -145,6 +145,7 @@ def add_registration(event_id: int) -> Response | str | tuple[str, int]:
                 now=utcnow(),
                 actor=current_actor(),
                 notify=bool(form.send_mail.data),
+                check_in=bool(form.check_in.data),
             )
         except AlreadyActive as error:
             existing_id = error.registration.id

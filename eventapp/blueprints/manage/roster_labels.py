@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "registration.links_mailed": _l("Links sent on request"),
     "registration.rejoined": _l("Registered again through the series"),
     "registration.mail_resent": _l("Email sent again by the organizer"),
+    "registration.checked_in": _l("Checked in"),
 }
 
 MAIL_KIND_LABELS = {
@@ -123,6 +124,8 @@ def action_detail(entry: AuditEntry) -> str:
             parts.append(str(MAIL_KIND_LABELS[mail]))
     if detail.get("reason") in REASON_LABELS:
         parts.append(str(REASON_LABELS[detail["reason"]]))
+    if detail.get("source") in SOURCE_LABELS:
+        parts.append(str(SOURCE_LABELS[detail["source"]]))
     if "serial" in detail:
         parts.append(_("ticket no. %(serial)s", serial=detail["serial"]))
     return " · ".join(parts)
