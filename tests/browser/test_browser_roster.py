@@ -7,26 +7,14 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from sqlalchemy import select
 
 from config import url_settings
 from eventapp.extensions import db
-from eventapp.mail import build_message
-from eventapp.models import OutboxMessage, utcnow
+from eventapp.models import utcnow
+from tests.browser.test_browser_registration import confirm_link
 from tests.factories import PASSWORD, Factories
 
 TITLE = "Smart Cities: Austausch Ressourcen"
-
-
-def confirm_link(app: Flask) -> str:
-    """The confirm link as the person reads it in the rendered confirmation mail (the outbox)."""
-    with app.app_context():
-        message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirm_email")).one()
-        body = build_message(db.session, message, now=utcnow()).get_body(preferencelist=("plain",)).get_content()
-        db.session.remove()
-    match = re.search(r"https?://\S+/r/[\w-]+/confirm", body)
-    assert match, body
-    return match.group(0)
 
 
 def test_organizer_publishes_a_person_registers_and_the_organizer_finds_them(
