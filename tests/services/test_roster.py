@@ -194,7 +194,11 @@ def test_a_searched_page_beyond_the_end_is_the_last_one(session, make):
 
 
 def test_the_list_is_read_in_the_order_of_its_index(session, make, is_postgres):
-    """The page's ids come from ix_registration_event_names alone: no sort, no table scan."""
+    """The page's ids come from ix_registration_event_names: no sort, no table scan.
+
+    PostgreSQL chooses by statistics, which a handful of test rows make arbitrary; with scans
+    and sorts priced out, its plan shows that the index can serve the list's order alone.
+    """
     event = make.event()
     make.registration(event)
     session.flush()
@@ -202,8 +206,9 @@ def test_the_list_is_read_in_the_order_of_its_index(session, make, is_postgres):
     compiled = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
     if is_postgres:
         session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_sort = off"))
         plan = "\n".join(row[0] for row in session.execute(text("EXPLAIN " + compiled)))
-        assert "Index Only Scan using ix_registration_event_names" in plan, plan
+        assert "using ix_registration_event_names" in plan, plan
         assert "Sort" not in plan, plan
     else:
         plan = "\n".join(row[-1] for row in session.execute(text("EXPLAIN QUERY PLAN " + compiled)))
