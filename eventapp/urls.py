@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import current_app
 
-from eventapp.models import Event
+from eventapp.models import Event, Registration
+from eventapp.services.certificates import verification_code
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -31,6 +32,12 @@ def external_url(endpoint: str, **values: Any) -> str:
 def event_url(event: Event) -> str:
     """The event's public page; handed to the calendar services as their URL builder."""
     return external_url("public.event", slug=event.slug)
+
+
+def certificate_url(registration: Registration) -> str:
+    """The page that confirms a registration's certificate is genuine (its code comes from SECRET_KEY)."""
+    code = verification_code(registration, secret=current_app.config["SECRET_KEY"])
+    return external_url("registration.verify_certificate", code=code)
 
 
 class PathPrefix:

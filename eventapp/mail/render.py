@@ -15,7 +15,8 @@ DESIGN §5::
 
 The one mail of a confirmed series registration attaches the person's confirmed
 dates as ``series.ics`` (``text/calendar; method=PUBLISH``, several UIDs, to
-import at once; README "Series in calendars"). Other mails are a plain
+import at once; README "Series in calendars"). The certificate mail attaches the
+attendance certificate (``application/pdf``), drawn at delivery. Other mails are a plain
 ``multipart/alternative`` of text and HTML.
 
 Everything a template needs is in the context built here (from the session and the
@@ -48,11 +49,12 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
+from eventapp.services import certificates
 from eventapp.services.calendar import invitation, published_dates, webcal
 from eventapp.services.series import date_overview
 from eventapp.services.tickets import qr_png, ticket_token
 from eventapp.templating import event_when
-from eventapp.urls import event_url, external_url
+from eventapp.urls import certificate_url, event_url, external_url
 
 #: Kinds whose mail carries ``METHOD:REQUEST`` when the registration holds a confirmed seat.
 INVITATION_KINDS = frozenset({"ticket", "event_updated"})
@@ -136,6 +138,10 @@ def obsolete_reason(session: Session, message: OutboxMessage, *, now: datetime) 
             return f"Not sent: the registration is {registration.status.value} and no longer awaits confirmation."
         if registration.expires_at is not None and registration.expires_at <= now:
             return "Not sent: the confirmation deadline has passed."
+    if message.kind == certificates.MAIL_KIND and message.registration_id:
+        registration = session.get(Registration, message.registration_id)
+        if registration is not None and not certificates.is_eligible(session, registration, now=now):
+            return "Not sent: the registration no longer has a certificate of attendance."
     if message.kind == "series_confirm_email" and message.series_registration_id:
         series_registration = session.get(SeriesRegistration, message.series_registration_id)
         if series_registration is not None and series_registration.status is not SeriesRegistrationStatus.PENDING:
@@ -315,6 +321,8 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     if method is not None:
         assert registration is not None
         _add_invitation(email, registration, method=method, now=now, with_qr=values["has_qr"])
+    if message.kind == certificates.MAIL_KIND and registration is not None:
+        _add_certificate(session, email, registration, locale=locale, now=now)
     if published:
         assert series_registration is not None
         ics = published_dates(published, now=now, event_url=event_url, name=series_registration.series.title)
@@ -338,6 +346,22 @@ def _drop_inner_mime_version(part: EmailMessage) -> None:
     if part.is_multipart():
         for inner in part.iter_parts():
             _drop_inner_mime_version(inner)  # type: ignore[arg-type]
+
+
+def _add_certificate(
+    session: Session, email: EmailMessage, registration: Registration, *, locale: str, now: datetime
+) -> None:
+    """The certificate of attendance as a PDF attachment, drawn at delivery in the mail's language."""
+    pdf = certificates.build_pdf(
+        session,
+        registration,
+        now=now,
+        secret=current_app.config["SECRET_KEY"],
+        verify_url=certificate_url(registration),
+        locale=locale,
+    )
+    name = certificates.filename(registration, locale=locale)
+    email.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
 
 
 def _add_invitation(

@@ -23,3 +23,8 @@ def _catalog(locale: str) -> NullTranslations:
 def gettext_for(locale: str | None) -> Callable[[str], str]:
     """``gettext`` of ``locale`` (German when none is given); English msgids are the fallback."""
     return _catalog((locale or "de")[:2]).gettext
+
+
+def ngettext_for(locale: str | None) -> Callable[[str, str, int], str]:
+    """``ngettext`` of ``locale``, like :func:`gettext_for` (singular or plural by the number)."""
+    return _catalog((locale or "de")[:2]).ngettext

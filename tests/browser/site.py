@@ -51,6 +51,10 @@ class Site:
     conference: int = 0
     #: The confirmed conference registration's id (the organizer's registration page).
     confirmed_id: int = 0
+    #: Someone checked in at the past conference (certificate of attendance), its code, the event's id.
+    attended: str = ""
+    certificate_code: str = ""
+    past_event: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -138,9 +142,23 @@ def build_site(app: Flask) -> Site:
             now=utcnow(),
             actor=CLI,
         )
+        # Someone who came to the past conference: their certificate, its check, the organizer's button.
+        from eventapp.models import Attendance, AttendanceSource, Mode
+        from eventapp.services import certificates
+
+        past = db.session.scalar(select(Event).where(Event.slug == PAST_EVENT))
+        attended = Factories(db.session).registration(past, given_name="Jürgen", family_name="Größmann")
+        db.session.add(
+            Attendance(registration=attended, event_id=past.id, mode=Mode.ON_SITE, source=AttendanceSource.QR)
+        )
         db.session.commit()
         conference_id = db.session.scalar(select(Event.id).where(Event.slug == CONFERENCE))
         tokens.update(staff_user=invited.id, organization=agency[0].id, conference=conference_id)
+        tokens.update(
+            attended=attended.manage_token,
+            certificate_code=certificates.verification_code(attended, secret=app.config["SECRET_KEY"]),
+            past_event=past.id,
+        )
         db.session.remove()
 
     client = app.test_client()
@@ -221,6 +239,10 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "correct details": lambda s: f"/r/{s.confirmed}/details",
     "pass on": lambda s: f"/r/{s.confirmed}/handover",
     "take a registration over": lambda s: f"/h/{s.handover}",
+    "manage attended (certificate)": lambda s: f"/r/{s.attended}",
+    "certificate not available yet": lambda s: f"/r/{s.confirmed}/certificate.pdf",
+    "certificate verified": lambda s: f"/certificates/{s.certificate_code}",
+    "certificate not verified": lambda s: "/certificates/1-AAAAAAAAAAAAAAAAAAAA",
     "series": lambda s: f"/series/{SERIES}",
     "series form": lambda s: f"/series/{SERIES}/register",
     "series check your inbox": lambda s: f"/series/{SERIES}/registered",
@@ -267,6 +289,7 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     ),
     "organizer registration": lambda s: f"/manage/events/{s.conference}/registrations/{s.confirmed_id}",
     "organizer add a person": lambda s: f"/manage/events/{s.conference}/registrations/new",
+    "organizer past event (certificates)": lambda s: f"/manage/events/{s.past_event}",
 }
 
 

@@ -203,6 +203,11 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.unassign_staff", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/staff/{w.staff_user}/remove", organizers(303), "POST"
     ),
+    # Certificates of attendance (issue 8 Part 5): the event is upcoming, so the organizers are
+    # told so (303 back to the page) and nothing is sent; anyone else is refused before that.
+    ("manage.send_certificates", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/certificates", organizers(303), "POST", lambda w: {"confirm": "y"}
+    ),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}

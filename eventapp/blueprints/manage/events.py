@@ -17,12 +17,12 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from eventapp.blueprints.manage.event_forms import CancelEventForm, EventForm
-from eventapp.blueprints.manage.forms import AssignStaffForm
+from eventapp.blueprints.manage.forms import AssignStaffForm, SendCertificatesForm
 from eventapp.blueprints.manage.routes import bp
 from eventapp.extensions import db
 from eventapp.models import Event, EventStatus, Organization, utcnow
 from eventapp.security import authorize, current_actor, signed_in_user
-from eventapp.services import admin, capacity, event_editor, events, permissions
+from eventapp.services import admin, capacity, certificates, event_editor, events, permissions
 from eventapp.services.errors import DomainError, EventCancelled, ValidationError
 from eventapp.services.events import CapacityBelowSeats, ModeInUse
 
@@ -99,8 +99,13 @@ def new_event() -> Response | str | tuple[str, int]:
     return render_template("manage/event_form.html", form=form, event=None), status
 
 
-def render_event_page(event: Event, *, staff_form: AssignStaffForm | None = None) -> str:
-    """The event page; ``staff_form`` carries a refused staff assignment back to it."""
+def render_event_page(
+    event: Event,
+    *,
+    staff_form: AssignStaffForm | None = None,
+    certificate_form: SendCertificatesForm | None = None,
+) -> str:
+    """The event page; ``staff_form`` and ``certificate_form`` carry a refused form back to it."""
     seats = capacity.availability(db.session, event, now=utcnow())
     active = event_editor.active_registrations(db.session, event)
     candidates = admin.staff_candidates(db.session, event)
@@ -116,6 +121,8 @@ def render_event_page(event: Event, *, staff_form: AssignStaffForm | None = None
         Status=EventStatus,
         staff=admin.event_staff(db.session, event),
         staff_form=form,
+        certificates=certificates.overview(db.session, event, now=utcnow()),
+        certificate_form=certificate_form or SendCertificatesForm(),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 ROLE_LABELS = {
@@ -37,4 +37,13 @@ class AssignStaffForm(FlaskForm):
         coerce=int,
         validate_choice=False,
         validators=[DataRequired(_l("Please choose a check-in staff member."))],
+    )
+
+
+class SendCertificatesForm(FlaskForm):
+    """Send the certificates of attendance of an ended event: one confirmation, then the outbox."""
+
+    confirm = BooleanField(
+        _l("Yes, send each attendee their certificate of attendance by email."),
+        validators=[DataRequired(_l("Please confirm that the certificates should be sent."))],
     )

@@ -32,7 +32,7 @@ from eventapp.extensions import db
 from eventapp.keys import current_keyring
 from eventapp.labels import mode_phrase
 from eventapp.models import Event, EventAttendance, Mode, Registration, RegistrationStatus, utcnow
-from eventapp.services import capacity, catalog, registration, seats
+from eventapp.services import capacity, catalog, certificates, registration, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import (
     DomainError,
@@ -200,6 +200,7 @@ def manage(token: str) -> str:
         overdue=_is_overdue(reg, now),
         queue=seats.queue_position(db.session, reg),
         switch=_switch_target(reg, now),
+        certificate=certificates.is_eligible(db.session, reg, now=now),
     )
 
 
