@@ -34,3 +34,5 @@ def _link_key() -> str:
 registration_budget = limiter.shared_limit(_setting("RATELIMIT_REGISTRATION"), scope="registration", methods=["POST"])
 manage_budget = limiter.shared_limit(_setting("RATELIMIT_MANAGE"), scope="manage", methods=["POST"])
 link_budget = limiter.shared_limit(_setting("RATELIMIT_PER_LINK"), scope="link", key_func=_link_key, methods=["POST"])
+#: Drawing a certificate PDF costs real work, so its GET gets the manage pages' budget per client.
+certificate_budget = limiter.shared_limit(_setting("RATELIMIT_MANAGE"), scope="certificate")

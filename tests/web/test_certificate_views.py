@@ -203,6 +203,8 @@ def test_organizer_sends_to_exactly_the_attendees_once_across_two_clicks(client,
     with data() as (session, _make):
         sent = session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == certificates.SENT_ACTION))
         assert sorted(sent) == sorted([on_site, online])
+    history = text(client.get(f"/manage/events/{world.event}/registrations/{on_site}?lang=de"))
+    assert "Teilnahmebescheinigung versandt" in history
 
 
 def test_without_the_confirmation_nothing_is_sent(client, world, data):

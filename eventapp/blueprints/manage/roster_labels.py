@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "registration.rejoined": _l("Registered again through the series"),
     "registration.mail_resent": _l("Email sent again by the organizer"),
     "registration.checked_in": _l("Checked in"),
+    "registration.certificate_sent": _l("Certificate of attendance sent"),
 }
 
 MAIL_KIND_LABELS = {
@@ -63,6 +64,7 @@ MAIL_KIND_LABELS = {
     "event_cancelled": _l("Event cancelled"),
     "handover_offer": _l("Offer to a colleague"),
     "handed_over": _l("Passed on"),
+    "certificate": _l("Certificate of attendance"),
 }
 
 MAIL_STATUS_LABELS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask.wrappers import Response
 
+from eventapp.blueprints.limits import certificate_budget
 from eventapp.blueprints.registration.common import keep_private
 from eventapp.blueprints.registration.routes import _registration, bp
 from eventapp.extensions import db
@@ -26,6 +27,7 @@ def _locale(registration_locale: str) -> str:
 
 
 @bp.get("/r/<token>/certificate.pdf")
+@certificate_budget
 def certificate(token: str) -> Response | tuple[str, int]:
     """The certificate of attendance as a PDF download, or a page saying why there is none (409)."""
     reg = _registration(token)
