@@ -74,3 +74,27 @@ def test_easter_and_the_holidays_that_depend_on_it():
     assert demo.is_day_off(date(2027, 5, 6))  # Ascension Day, a Thursday
     assert demo.is_day_off(date(2027, 5, 27))  # Corpus Christi, a Thursday
     assert not demo.is_day_off(date(2027, 5, 13))
+
+
+def test_online_and_hybrid_demo_events_carry_illustrative_meeting_links_kept_on_rerun(session):
+    start = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+    demo.build_programme(session, now=start)
+    events = by_key(session)
+    assert events["austausch"].join_url == "https://meet.example/smart-cities-austausch"
+    assert events["konferenz"].livestream_url == "https://stream.example/smart-cities-konferenz"
+    pausenhof = [e for k, e in events.items() if k.startswith("pausenhof")]
+    assert {e.join_url for e in pausenhof} == {"https://meet.example/pausenhof"}
+    menden = events["zukunftswerkstadt-menden"]  # on site only
+    assert menden.join_url is None and menden.livestream_url is None
+    urls = [url for e in events.values() for url in (e.join_url, e.livestream_url, e.recording_url) if url]
+    assert urls and all(url.split("/")[2].endswith(".example") for url in urls)
+
+    # An organizer's own link stays; a link lost from an older demo database comes back.
+    events["austausch"].join_url = "https://meet.example/eigener-raum"
+    events["konferenz"].livestream_url = None
+    session.flush()
+    demo.build_programme(session, now=start + timedelta(days=8))
+    again = by_key(session)
+    assert again["austausch"].join_url == "https://meet.example/eigener-raum"
+    assert again["konferenz"].livestream_url == "https://stream.example/smart-cities-konferenz"
+    assert {e.join_url for k, e in again.items() if k.startswith("pausenhof")} == {"https://meet.example/pausenhof"}

@@ -34,7 +34,7 @@ from eventapp.services.demo.programme import (
     SINGLE_EVENTS,
     pausenhof_spec,
 )
-from eventapp.services.demo.specs import EventSpec
+from eventapp.services.demo.specs import LINK_FIELDS, EventSpec
 
 #: Who the audit trail names for what ``demo-data`` creates.
 DEMO = Actor.system("demo-data")
@@ -71,7 +71,9 @@ def build_programme(session: Session, *, now: datetime) -> DemoResult:
         existing = by_key.get(spec.key)
         if existing is None:
             _create(session, spec, organizations, day, now=now, result=result)
-        elif _stale(existing, spec, now):
+            continue
+        _fill_links(existing, spec)
+        if _stale(existing, spec, now):
             _redate(session, existing, spec, day, now=now, result=result)
 
     series = _pausenhof_series(session, organizations, now=now, result=result)
@@ -92,6 +94,13 @@ def _organizations(session: Session, result: DemoResult) -> dict[str, Organizati
             result.organizations_created += 1
     session.flush()
     return existing
+
+
+def _fill_links(event: Event, spec: EventSpec) -> None:
+    """Give an earlier demo event the illustrative meeting links it lacks; links set since stay."""
+    for name in LINK_FIELDS:
+        if getattr(spec, name) and not getattr(event, name):
+            setattr(event, name, getattr(spec, name))
 
 
 def _stale(event: Event, spec: EventSpec, now: datetime) -> bool:
@@ -146,6 +155,7 @@ def _create(
         "address": spec.address,
         "capacity_on_site": spec.capacity_on_site,
         "capacity_online": spec.capacity_online,
+        **{name: getattr(spec, name) for name in LINK_FIELDS},
         "status": EventStatus.PUBLISHED,
         **_window(spec, starts_at, now),
     }
@@ -272,6 +282,8 @@ def _pausenhof_dates(
     free = (day for day in _pausenhof_slots(today, known_days[0] if known_days else None) if day not in taken)
     for spec in specs:
         event = existing[spec.key]
+        if event is not None:
+            _fill_links(event, spec)
         if event is not None and event.starts_at > now:
             continue
         day = next(free)

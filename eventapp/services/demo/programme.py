@@ -89,6 +89,7 @@ KONFERENZ = EventSpec(
     address="Rathausplatz 1, 59759 Arnsberg",
     capacity_on_site=150,
     capacity_online=None,
+    livestream_url="https://stream.example/smart-cities-konferenz",
     agenda=(
         AgendaSpec("Begrüßung", "Südwestfalen Agentur", time(10, 0), time(10, 15)),
         AgendaSpec(
@@ -174,8 +175,8 @@ AUSTAUSCH = EventSpec(
             "besser das Ergebnis.",
             "Im Mittelpunkt steht diesmal die Frage, wie sich Ressourcen aus der Region für die Region smart "
             "zusammendenken lassen.",
-            "Die Online-Veranstaltung ist Teil des Bundesmodellprojekts „Smart Cities: 5 für Südwestfalen“. Die "
-            "Zugangsdaten erhalten angemeldete Teilnehmende vor Beginn per E-Mail.",
+            "Die Online-Veranstaltung ist Teil des Bundesmodellprojekts „Smart Cities: 5 für Südwestfalen“. "
+            "Angemeldete Teilnehmende erhalten mit der Bestätigung ihren persönlichen Teilnahme-Link per E-Mail.",
         )
     ),
     format="austausch",
@@ -185,6 +186,7 @@ AUSTAUSCH = EventSpec(
     day=in_weeks(3, TUESDAY),
     venue=ONLINE_VENUE,
     capacity_online=60,
+    join_url="https://meet.example/smart-cities-austausch",
     agenda=(
         AgendaSpec("Begrüßung und Einführung", "Südwestfalen Agentur", time(18, 0), time(18, 15)),
         AgendaSpec(
@@ -281,6 +283,8 @@ ARCHIVE_KONFERENZ = EventSpec(
     day=weeks_ago(10, THURSDAY),
     archive=True,
     venue=ONLINE_VENUE,
+    join_url="https://meet.example/smart-cities-rahmenstrategie",
+    recording_url="https://video.example/smart-cities-rahmenstrategie",
     agenda=(
         AgendaSpec("Begrüßung", "Südwestfalen Agentur", time(10, 0), time(10, 15)),
         AgendaSpec("Die Smart Cities Rahmenstrategie für Südwestfalen", "Südwestfalen Agentur", time(10, 15)),
@@ -364,4 +368,5 @@ def pausenhof_spec(number: int) -> EventSpec:
         day=lambda today: today,  # chosen by the series rhythm
         venue=ONLINE_VENUE,
         capacity_online=25,
+        join_url="https://meet.example/pausenhof",
     )

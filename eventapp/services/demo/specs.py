@@ -62,3 +62,12 @@ class EventSpec:
     capacity_online: int | None = None
     agenda: tuple[AgendaSpec, ...] = ()
     questions: tuple[QuestionSpec, ...] = ()
+    #: Illustrative hybrid details on an ``.example`` host (reserved, never resolves): the
+    #: meeting an online event's join links lead to, a hybrid event's livestream, a recording.
+    join_url: str | None = None
+    livestream_url: str | None = None
+    recording_url: str | None = None
+
+
+#: The hybrid details a demo event may carry (see :class:`EventSpec`).
+LINK_FIELDS = ("join_url", "livestream_url", "recording_url")
