@@ -105,6 +105,8 @@ class Config:
     RESEND_INTERVAL_MINUTES = _int("RESEND_INTERVAL_MINUTES", 5)
     #: Share of a mode's capacity that unconfirmed registrations may hold (at least 10 seats; DESIGN §3).
     PENDING_HOLD_SHARE = _share("PENDING_HOLD_SHARE", 0.25)
+    #: Minutes before the start from which the personal join link's button leads to the meeting.
+    JOIN_WINDOW_MINUTES = _int("JOIN_WINDOW_MINUTES", 30)
     PRIVACY_CONSENT_VERSION = os.environ.get("PRIVACY_CONSENT_VERSION", "2026-11")
     #: Days after an event until its registrants' personal data is anonymised.
     PERSONAL_DATA_RETENTION_DAYS = _int("PERSONAL_DATA_RETENTION_DAYS", 30)

@@ -12,11 +12,11 @@ conventions for ``en``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from babel import Locale, dates
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -24,9 +24,9 @@ from sqlalchemy.orm import object_session
 
 from eventapp import labels
 from eventapp.models import Event, Organization, Person, Registration, RegistrationStatus, Series, utcnow
-from eventapp.services import calendar, capacity, logos
+from eventapp.services import calendar, capacity, join, logos
 from eventapp.services.series import date_topic
-from eventapp.urls import event_url, external_url
+from eventapp.urls import event_url, external_url, join_url
 
 # --- dates ------------------------------------------------------------------------
 
@@ -270,6 +270,12 @@ def logo_url(organization: Organization | None) -> str | None:
     return url_for("public.logo", organization_id=organization.id, v=version)
 
 
+def join_opens_at(event: Event) -> datetime:
+    """From when the join link's button leads to the meeting (``JOIN_WINDOW_MINUTES`` before the start)."""
+    window = timedelta(minutes=current_app.config["JOIN_WINDOW_MINUTES"])
+    return join.join_window(event, window=window)[0]
+
+
 def init_app(app: Flask) -> None:
     """Register every app-wide global and filter."""
     app.jinja_env.globals.update(
@@ -283,6 +289,8 @@ def init_app(app: Flask) -> None:
         feed_links=feed_links,
         series_feed_links=series_feed_links,
         personal_feed_links=personal_feed_links,
+        join_link=join_url,
+        join_opens_at=join_opens_at,
         format_label=labels.format_label,
         event_status_label=labels.event_status_label,
         attendance_label=labels.attendance_label,

@@ -40,6 +40,17 @@ def certificate_url(registration: Registration) -> str:
     return external_url("registration.verify_certificate", code=code)
 
 
+def join_url(registration: Registration | None) -> str | None:
+    """The person's own join link (``/j/<token>``), only while it works: a confirmed seat online.
+
+    A secret like the manage link: pages, mails, invitations and the personal feed show it
+    to its owner only — never the meeting URL it leads to (DESIGN §3 "Privacy").
+    """
+    if registration is None or not registration.joins_online:
+        return None
+    return external_url("join.page", token=registration.join_token)
+
+
 class PathPrefix:
     """WSGI middleware: the app lives under ``APPLICATION_ROOT`` (BASE_URL's path) on every request.
 

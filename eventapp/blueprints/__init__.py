@@ -23,6 +23,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(registration_bp)
 
+    from eventapp.blueprints.join import bp as join_bp
+
+    app.register_blueprint(join_bp)
+
     from eventapp.blueprints.calendar import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)

@@ -54,6 +54,7 @@ DOMAIN_STATUSES = {
     "forbidden": 403,
     "link_expired": 410,
     "handover_expired": 410,
+    "join_link_gone": 410,
 }
 
 #: The services report field problems as short codes; the API answers in words, like the

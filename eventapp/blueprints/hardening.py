@@ -17,8 +17,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import flask
 from flask import Flask, abort, current_app, request
@@ -30,19 +31,47 @@ from eventapp.blueprints.errors import api_error, wants_json
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 #: Same-origin everything, no inline script or style (templates keep them in static/), never
-#: framed. No ``form-action``: browsers apply it to the redirect after a POST, and the join
-#: button (DESIGN §3) answers with a 303 to the meeting on another host.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
+#: framed, forms submitted to ourselves only. Browsers apply ``form-action`` to the redirect
+#: after a POST as well, so the join page (DESIGN §3: its button answers with a 303 to the
+#: meeting on another host) adds the meeting's origin through :func:`content_security_policy`.
+CSP_DIRECTIVES = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
 )
+
+#: A host name as a CSP source may carry it (letters, digits, dots, hyphens; IDNs as punycode).
+_CSP_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
+
+
+def form_target(url: str) -> str:
+    """The CSP source that lets a form's redirect reach ``url``: its origin, or just its scheme
+    when the host cannot be written as a source (nothing of the URL may break the header)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return "'none'"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    if not _CSP_HOST.fullmatch(host):
+        return f"{scheme}:"
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def content_security_policy(form_targets: Sequence[str] = ()) -> str:
+    """The page policy; ``form_targets`` are further URLs a form on the page may lead to."""
+    sources = ["'self'", *(form_target(url) for url in form_targets)]
+    return "; ".join([*CSP_DIRECTIVES, "form-action " + " ".join(dict.fromkeys(sources))])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 #: Header → value every response gets unless its view set the header itself.
 SECURITY_HEADERS = {

@@ -10,7 +10,8 @@ DESIGN §5::
         text/plain
         text/html
         text/calendar; method=REQUEST (or CANCEL); charset=utf-8
-      image/png      ticket.png        (ticket mails for an on-site seat only)
+      image/png      ticket.png        (ticket mails for an on-site seat only; online the
+                                        text and the invitation carry the personal join link)
       application/ics  invite.ics      (cancel.ics for cancellations)
 
 The one mail of a confirmed series registration attaches the person's confirmed
@@ -54,7 +55,7 @@ from eventapp.services.calendar import invitation, published_dates, webcal
 from eventapp.services.series import date_overview
 from eventapp.services.tickets import qr_png, ticket_token
 from eventapp.templating import event_when
-from eventapp.urls import certificate_url, event_url, external_url
+from eventapp.urls import certificate_url, event_url, external_url, join_url
 
 #: Kinds whose mail carries ``METHOD:REQUEST`` when the registration holds a confirmed seat.
 INVITATION_KINDS = frozenset({"ticket", "event_updated"})
@@ -84,6 +85,8 @@ class Links:
     event: str | None = None
     series_manage: str | None = None
     series_confirm: str | None = None
+    #: The person's own join link (``/j/<token>``): only while the registration is confirmed online.
+    join: str | None = None
     #: The person's own calendar feed (https and webcal://), for series mails.
     personal_feed: str | None = None
     personal_webcal: str | None = None
@@ -97,6 +100,7 @@ def _links(registration: Registration | None, event: Event | None, series: Serie
             manage=external_url("registration.manage", token=token),
             confirm=external_url("registration.confirm", token=token),
             cancel=external_url("registration.cancel", token=token),
+            join=join_url(registration),
         )
     if event is not None:
         values["event"] = event_url(event)
@@ -320,7 +324,9 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     email.add_alternative(html, subtype="html", cte="quoted-printable")
     if method is not None:
         assert registration is not None
-        _add_invitation(email, registration, method=method, now=now, with_qr=values["has_qr"])
+        _add_invitation(
+            email, registration, method=method, now=now, with_qr=values["has_qr"], join=values["links"].join
+        )
     if message.kind == certificates.MAIL_KIND and registration is not None:
         _add_certificate(session, email, registration, locale=locale, now=now)
     if published:
@@ -365,9 +371,9 @@ def _add_certificate(
 
 
 def _add_invitation(
-    email: EmailMessage, registration: Registration, *, method: str, now: datetime, with_qr: bool
+    email: EmailMessage, registration: Registration, *, method: str, now: datetime, with_qr: bool, join: str | None
 ) -> None:
-    ics = invitation(registration, method=method, now=now, event_url=event_url)
+    ics = invitation(registration, method=method, now=now, event_url=event_url, join_url=join)
     # base64 keeps the CRLF line ends of iCalendar intact on every transport.
     email.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     if with_qr:

@@ -149,6 +149,10 @@ class Registration(PersonalData, Base):
     ticket_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: Raised when a ticket is re-issued; lower serials are revoked.
     ticket_serial: Mapped[int] = mapped_column(Integer, default=0)
+    #: Secret of the personal join link ``/j/<token>``; given with the seat (like the ticket)
+    #: and replaced with it, so a re-issued ticket revokes the old link too. It works only
+    #: while the registration is confirmed in mode online (:attr:`joins_online`).
+    join_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Changes of this registration that matter to calendars (mode switches).
     change_count: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_at: Mapped[datetime | None]
@@ -167,6 +171,11 @@ class Registration(PersonalData, Base):
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_STATUSES
+
+    @property
+    def joins_online(self) -> bool:
+        """Whether the personal join link works: a confirmed seat in mode online (DESIGN §3 "Privacy")."""
+        return self.status is RegistrationStatus.CONFIRMED and self.mode is Mode.ONLINE and bool(self.join_token)
 
 
 class SeriesRegistrationStatus(enum.StrEnum):

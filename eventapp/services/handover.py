@@ -234,8 +234,7 @@ def accept_handover(session: Session, handover: Handover, *, now: datetime, cons
     reg.privacy_consent_at = now
     reg.email_confirmed_at = now
     reg.manage_token = new_token()
-    if reg.ticket_id is not None:
-        reg.ticket_serial += 1
+    seats.renew_ticket(reg)  # the previous person's QR code and join link stop working
     if new_person.verified_at is None:
         new_person.verified_at = now
     handover.accepted_at = now

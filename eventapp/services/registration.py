@@ -29,6 +29,7 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
+from eventapp.models.registration import new_token
 from eventapp.services import audit, capacity, outbox, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import InvalidState, LinkExpired, ModeNotOffered, NotFound
@@ -155,6 +156,7 @@ def submit(
         # What seats.issue_ticket gives (always passed, so the statement has one shape).
         "ticket_id": secrets.token_urlsafe(12) if confirmed else None,
         "ticket_serial": 1 if confirmed else 0,
+        "join_token": new_token() if confirmed else None,
         "created_at": now,
     }
     inserted = insert_registration(session, values)
@@ -373,7 +375,7 @@ def reissue_ticket(
     actor: Actor | None = None,
     serial: int | None = None,
 ) -> Registration:
-    """Give a new QR ticket; the old one (lower serial) is revoked.
+    """Give a new QR ticket and join link; the old ones (lower serial, old token) are revoked.
 
     ``serial`` is the ticket the person saw (the form sends it): once that ticket has
     been replaced, a repeated or concurrent request changes nothing — so twenty quick
@@ -384,7 +386,7 @@ def reissue_ticket(
         raise InvalidState()
     if serial is not None and registration.ticket_serial != serial:
         return registration
-    registration.ticket_serial += 1
+    seats.renew_ticket(registration)
     session.flush()
     detail = {"serial": registration.ticket_serial}
     audit.record(

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
 from eventapp.models import SEAT_STATUSES, CancelReason, Event, Mode, Registration, RegistrationStatus
+from eventapp.models.registration import new_token
 from eventapp.services import audit, outbox
 from eventapp.services.capacity import Tally, closes_at, tallies
 from eventapp.services.errors import NotFound
@@ -164,10 +165,28 @@ def lock_event(session: Session, event: Event | None = None, *, slug: str | None
 
 
 def issue_ticket(registration: Registration) -> None:
-    """Give a registration its ticket id (serial 1) unless it has one."""
+    """Give a registration its ticket id (serial 1) and join link unless it has them.
+
+    Every confirmed seat gets both: the QR ticket is what counts on site, the join link
+    online, and a mode switch then needs no new secret (each works only in its mode).
+    """
     if registration.ticket_id is None:
         registration.ticket_id = secrets.token_urlsafe(12)
         registration.ticket_serial = 1
+    if registration.join_token is None:
+        registration.join_token = new_token()
+
+
+def renew_ticket(registration: Registration) -> None:
+    """Replace the ticket (a higher serial revokes the old QR code) and the join link with it.
+
+    For a ticket that was shared or lost, and for a registration passed on to someone else:
+    neither the old QR code nor the old join link may work for whoever still has them.
+    """
+    if registration.ticket_id is None:
+        return
+    registration.ticket_serial += 1
+    registration.join_token = new_token()
 
 
 def _expire_overdue(session: Session, event: Event, *, now: datetime) -> int:

@@ -55,6 +55,9 @@ class Site:
     attended: str = ""
     certificate_code: str = ""
     past_event: int = 0
+    #: Join links: the online registration's (before the window) and the on-site one's (not usable).
+    join: str = ""
+    join_on_site: str = ""
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -212,11 +215,22 @@ def build_site(app: Flask) -> Site:
         )
         db.session.remove()
     tokens["confirmed_id"] = confirmed_id
+    with app.app_context():
+        joins = {
+            reg.manage_token: reg.join_token
+            for reg in db.session.scalars(
+                select(Registration).where(Registration.manage_token.in_([site.online, site.confirmed]))
+            )
+        }
+        db.session.remove()
+    assert joins.get(site.online) and joins.get(site.confirmed), "confirmed seats come with a join link"
+    tokens.update(join=joins[site.online], join_on_site=joins[site.confirmed])
     return Site(**{**site.__dict__, "series_date": date, "handover": handover, **tokens})
 
 
-#: Every public page: name → URL builder. Later pages join here (imprint, accessibility
-#: statement, lost-link page, join page …).
+#: Every public page: name → URL builder. Later pages join here (accessibility statement …).
+#: The join page inside its window sends a wider form-action (the meeting's origin), so the
+#: browser test of joining (test_browser_join.py) checks that state.
 PAGES: dict[str, Callable[[Site], str]] = {
     "start": lambda s: "/",
     "start filtered": lambda s: "/?format=konferenz",
@@ -264,6 +278,9 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "reset password": lambda s: f"/password/reset/{s.reset_token}",
     "accept invitation": lambda s: f"/invitation/{s.invitation_token}",
     "account link not valid": lambda s: "/password/reset/not-a-token",
+    "join before the window": lambda s: f"/j/{s.join}",
+    "join link of an on-site seat": lambda s: f"/j/{s.join_on_site}",
+    "join link not valid": lambda s: "/j/no-such-token",
 }
 
 #: The organizer (demo data's Südwestfalen Agentur) who signs in for :data:`SIGNED_IN_PAGES`.

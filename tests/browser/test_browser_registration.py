@@ -13,17 +13,16 @@ from config import url_settings
 from eventapp.extensions import db
 from eventapp.mail import build_message
 from eventapp.models import OutboxMessage, Registration, RegistrationStatus, utcnow
+from tests.browser.labels import (
+    CONFIRM,
+    EMAIL,
+    GIVEN_NAME,
+    ON_SITE,
+    ORGANIZATION,
+    PRIVACY,
+    REGISTER,
+)
 from tests.factories import Factories
-
-# Labels in German (the default) or, until the catalog has them, the English msgids.
-GIVEN_NAME = re.compile(r"^(Vorname|Given name)")
-FAMILY_NAME = re.compile(r"^(Nachname|Family name)")
-EMAIL = re.compile(r"^(E-Mail-Adresse|Email address)")
-ORGANIZATION = re.compile(r"^(Organisation|Organization)")
-ON_SITE = re.compile(r"^(Vor Ort|On site)$")
-PRIVACY = re.compile(r"(Datenschutz|privacy notice)")
-REGISTER = re.compile(r"^(Jetzt anmelden|Register now)$")
-CONFIRM = re.compile(r"^(Anmeldung bestätigen|Confirm registration)$")
 
 
 @pytest.fixture

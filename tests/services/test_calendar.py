@@ -636,9 +636,13 @@ def test_personal_feed_sequence_includes_the_change_count(session, make, now):
 def test_personal_join_links_only_in_the_personal_feed(session, make, now):
     person = make.person()
     reg = make.registration(make.event(starts_at=now + timedelta(days=3)), person=person, mode=Mode.ONLINE)
-    join = "https://meet.example/j/123?pwd=secret"
-    data = calendar.personal_feed(session, person, now=now, event_url=page_of, name="x", join_urls={reg.id: join})
-    assert join in str(only_vevent(data)["DESCRIPTION"])
+    join = "https://events.example/j/secret-token"
+    data = calendar.personal_feed(
+        session, person, now=now, event_url=page_of, name="x", join_url=lambda r: join if r.id == reg.id else None
+    )
+    entry = only_vevent(data)
+    assert join in str(entry["DESCRIPTION"])
+    assert str(entry["URL"]) == join and str(entry["LOCATION"]) == join
     assert b"secret" not in calendar.public_feed(session, scope(now), event_url=page_of, name="x")
 
 
@@ -745,7 +749,10 @@ def test_invitation_chain_request_update_switch_and_cancel_over_smtp(session, ma
     first, moved, switched, cancelled = (v for _m, v in got)
     assert first.decoded("DTSTART") == event.starts_at - timedelta(hours=2)
     assert moved.decoded("DTSTART") == event.starts_at
-    assert str(switched["LOCATION"]) == "Online"
+    # Switched online: the person's own join link is where the entry leads, never the meeting URL.
+    assert str(switched["LOCATION"]) == str(switched["URL"]) == f"http://localhost/j/{reg.join_token}"
+    assert f"/j/{reg.join_token}" in str(switched["DESCRIPTION"])
+    assert str(cancelled["LOCATION"]) == "Online" and "/j/" not in str(cancelled["DESCRIPTION"])
     assert str(cancelled["STATUS"]) == "CANCELLED"
     for _method, vevent in got:
         assert str(vevent["ATTENDEE"]) == f"mailto:{address}"

@@ -25,7 +25,7 @@ from eventapp.models import Person, utcnow
 from eventapp.services import calendar, catalog, registration
 from eventapp.services import series as series_service
 from eventapp.services.errors import NotFound, ValidationError
-from eventapp.urls import event_url, external_url
+from eventapp.urls import event_url, external_url, join_url
 
 bp = Blueprint("calendar", __name__)
 
@@ -149,7 +149,7 @@ def personal_feed(token: str) -> Response:
         person = calendar.person_by_feed_token(db.session, token)
         with force_locale(person.language or "de"):
             name = _("My events – Smart Cities")
-        return calendar.personal_feed(db.session, person, now=now, event_url=event_url, name=name)
+        return calendar.personal_feed(db.session, person, now=now, event_url=event_url, name=name, join_url=join_url)
 
     return _calendar_response(version, build, filename="my-events.ics", cache=PRIVATE_CACHE, private=True)
 

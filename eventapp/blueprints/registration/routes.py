@@ -271,7 +271,12 @@ def switch(token: str) -> Response | str:
     if not switched or (reg.mode, reg.waiting_for) == before:
         return to_manage(reg)  # a repeated click: it already has (or waits for) that mode
     if reg.mode is not old_mode:
-        if reg.status is RegistrationStatus.CONFIRMED:
+        if reg.status is RegistrationStatus.CONFIRMED and reg.mode is Mode.ONLINE:
+            flash(
+                _("Done: you now take part online. Your personal join link is below and on its way by email."),
+                "success",
+            )
+        elif reg.status is RegistrationStatus.CONFIRMED:
             flash(
                 _(
                     "Done: you now take part %(mode)s. A confirmation is on its way by email; your ticket stays valid.",
@@ -322,7 +327,11 @@ def reissue(token: str) -> Response | str:
     reissued = commit_action(
         lambda: registration.reissue_ticket(db.session, reg, now=utcnow(), actor=Actor.attendee(reg), serial=seen)
     )
-    if reissued and reg.ticket_serial > seen:
+    if reissued and reg.ticket_serial > seen and reg.mode is Mode.ONLINE:
+        flash(
+            _("Here is your new join link. The previous one no longer works; we have also sent it by email."), "success"
+        )
+    elif reissued and reg.ticket_serial > seen:
         flash(_("Here is your new ticket. The previous one no longer works; we have also sent it by email."), "success")
     return to_manage(reg)
 
@@ -339,9 +348,12 @@ def _ticket_image(body: bytes, mimetype: str) -> Response:
 
 
 def _ticket_data(token: str) -> str:
-    """The signed ticket token of a confirmed registration; anything else is a 404."""
+    """The signed ticket token of a confirmed on-site seat; anything else is a 404.
+
+    Online there is no door: the join link takes the QR code's place (DESIGN §5).
+    """
     reg = _registration(token)
-    if reg.status is not RegistrationStatus.CONFIRMED or not reg.ticket_id:
+    if reg.status is not RegistrationStatus.CONFIRMED or not reg.ticket_id or reg.mode is not Mode.ON_SITE:
         abort(404)
     try:
         return ticket_token(current_keyring(), reg)

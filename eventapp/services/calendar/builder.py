@@ -15,7 +15,8 @@ in one place:
   or METHOD:CANCEL and stamp the build time.
 * Times are written as Europe/Berlin local times with a VTIMEZONE of the
   RRULE form every client understands (Outlook mishandles long RDATE lists).
-* Public output never contains join or stream links or personal data.
+* Public output never contains join or stream links or personal data; a person's own
+  invitation and feed carry their personal join link (``/j/<token>``), never the meeting URL.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def safe_uri(value: str | None) -> str | None:
 #: Builds the absolute URL of an event's public page; the web layer passes one in
 #: (eventapp.urls.event_url), so services never spell a path.
 EventUrl = Callable[[Event], str]
+#: Gives a registration's personal join link (or None); the web layer passes eventapp.urls.join_url.
+JoinUrl = Callable[[Registration], str | None]
 
 
 def event_end(event: Event) -> datetime:
@@ -176,7 +179,7 @@ def personal_sequence(registration: Registration, earlier: Sequence[Registration
 
 @dataclass
 class Personal:
-    """What makes an entry someone's own: their registration and (later) their join link."""
+    """What makes an entry someone's own: their registration and their personal join link."""
 
     registration: Registration
     sequence: int
@@ -245,7 +248,8 @@ def event_vevent(
     place = location(event, mode, locale=locale, join_url=join_url if mode is Mode.ONLINE else None)
     if place:
         vevent.add("location", place)
-    vevent.add("url", url)
+    # Someone taking part online opens the entry to join: URL is their own join link then.
+    vevent.add("url", join_url if join_url and mode is Mode.ONLINE else url)
     if event.format:
         vevent.add("categories", [one_line(event.format)])
 

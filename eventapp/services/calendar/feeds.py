@@ -27,6 +27,7 @@ from eventapp.models.registration import new_token
 from eventapp.services.calendar.builder import (
     BERLIN,
     EventUrl,
+    JoinUrl,
     Personal,
     build_calendar,
     event_vevent,
@@ -220,11 +221,11 @@ def personal_feed(
     now: datetime,
     event_url: EventUrl,
     name: str,
-    join_urls: dict[int, str] | None = None,
+    join_url: JoinUrl | None = None,
 ) -> bytes:
     """The person's own feed: their active registrations (with mode and waiting state) of
-    events in the window, public or cancelled. ``join_urls`` maps registration id to the
-    person's join link (a later issue fills it)."""
+    events in the window, public or cancelled. ``join_url`` gives a registration's personal
+    join link, or None where it has none (the web layer passes eventapp.urls.join_url)."""
     scope_start = FeedScope(window_start=feed_window_start(now)).starts_from
     registrations = list(
         session.scalars(
@@ -249,7 +250,7 @@ def personal_feed(
         personal = Personal(
             registration,
             sequence=personal_sequence(registration, earlier),
-            join_url=(join_urls or {}).get(registration.id),
+            join_url=join_url(registration) if join_url else None,
         )
         stamp = max(event.updated_at, registration.updated_at)
         vevents.append(
