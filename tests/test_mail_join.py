@@ -141,3 +141,38 @@ def test_an_event_update_carries_the_join_link_online(session, hybrid, smtp_serv
     assert "/j/" not in text_of(by_address["b@example.org"])
     assert len(parts(by_address["b@example.org"], "image/png")) == 1
     assert on_site.join_token not in str(by_address["b@example.org"])
+
+
+def test_the_series_calendar_file_carries_each_dates_own_join_link(session, make, smtp_server, now):
+    """The one mail after confirming a series attaches series.ics (METHOD:PUBLISH): each online
+    date there is the person's own entry, with that date's join link, like an invitation."""
+    from eventapp.services import series
+    from eventapp.services.registration import RegistrationInput
+
+    pausenhof = make.series(slug="pausenhof", title="Pausenhof")
+    for days in (7, 21):
+        make.event(
+            series=pausenhof,
+            organization=pausenhof.organization,
+            slug=f"pausenhof-{days}",
+            format="pausenhof",
+            attendance=EventAttendance.ONLINE,
+            capacity_on_site=None,
+            starts_at=now + timedelta(days=days),
+            join_url="https://meet.example/pausenhof",
+        )
+    data = RegistrationInput(
+        given_name="Erika", family_name="Mustermann", email="erika@example.org", organization="", privacy_consent=True
+    )
+    found = series.submit_series(session, pausenhof, data, now=now).series_registration
+    series.confirm_series(session, found, now=now)
+    received = {m["Subject"]: m for m in deliver(session, smtp_server, now)}
+    (confirmed,) = [m for m in received.values() if parts(m, "text/calendar")]
+    (ics,) = parts(confirmed, "text/calendar")
+    vevents = icalendar.Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")
+    tokens = {reg.event.uid: reg.join_token for reg in found.registrations}
+    assert len(vevents) == 2 and all(tokens.values())
+    for vevent in vevents:
+        link = f"{BASE}/j/{tokens[str(vevent['UID'])]}"
+        assert str(vevent["URL"]) == link and link in str(vevent["DESCRIPTION"])
+    assert "meet.example" not in str(confirmed)

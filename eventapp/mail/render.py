@@ -331,7 +331,9 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
         _add_certificate(session, email, registration, locale=locale, now=now)
     if published:
         assert series_registration is not None
-        ics = published_dates(published, now=now, event_url=event_url, name=series_registration.series.title)
+        ics = published_dates(
+            published, now=now, event_url=event_url, name=series_registration.series.title, join_url=join_url
+        )
         email.add_attachment(
             ics,
             maintype="text",

@@ -350,7 +350,12 @@ def invitation(
 
 
 def published_dates(
-    registrations: Sequence[Registration], *, now: datetime, event_url: EventUrl, name: str | None = None
+    registrations: Sequence[Registration],
+    *,
+    now: datetime,
+    event_url: EventUrl,
+    name: str | None = None,
+    join_url: JoinUrl | None = None,
 ) -> bytes:
     """A person's own entries for several dates as one METHOD:PUBLISH calendar (a file to import).
 
@@ -358,14 +363,19 @@ def published_dates(
     invitation; PUBLISH carries any number, each with its own UID and the same
     personal SEQUENCE a later REQUEST or CANCEL for that date builds on, so clients
     that imported the file apply those per-date mails to the imported entry. PUBLISH
-    has an ORGANIZER but no ATTENDEE (RFC 5546 §3.2.1).
+    has an ORGANIZER but no ATTENDEE (RFC 5546 §3.2.1). Online dates carry the person's
+    join link (``join_url``), as their invitations do.
     """
     vevents = [
         event_vevent(
             registration.event,
             event_url=event_url,
             dtstamp=now,
-            personal=Personal(registration, sequence=personal_sequence(registration)),
+            personal=Personal(
+                registration,
+                sequence=personal_sequence(registration),
+                join_url=join_url(registration) if join_url else None,
+            ),
             locale=registration.locale or "de",
         )
         for registration in registrations
