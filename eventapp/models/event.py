@@ -98,8 +98,11 @@ class Series(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[str] = mapped_column(String(40))
-    #: Human description of the rhythm, e.g. "every other Thursday".
+    #: Human description of the rhythm, e.g. "Jede zweite Woche am Donnerstag, 12:30–13:00 Uhr".
     rhythm: Mapped[str] = mapped_column(String(200), default="")
+    #: The rhythm's recurrence rule as RFC 5545 text (DTSTART and RRULE lines) when the
+    #: series was made from one (services/series/rhythm.py); its dates are Events of their own.
+    rrule: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -119,6 +122,9 @@ class Event(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    #: What this date is about (a series date's topic): shown after the title on pages and
+    #: in calendar SUMMARYs (:attr:`heading`); changing it tells nobody by mail.
+    topic: Mapped[str] = mapped_column(String(200), default="")
     format: Mapped[str] = mapped_column(String(40), index=True)
     attendance: Mapped[EventAttendance] = mapped_column(_enum(EventAttendance, "event_attendance"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
@@ -170,6 +176,14 @@ class Event(Base):
     @classmethod
     def _is_public_expression(cls) -> ColumnElement[bool]:
         return cls.status.in_(PUBLIC_STATUSES)
+
+    @property
+    def heading(self) -> str:
+        """The title with the date's topic: "Pausenhof: Digitale Behördengänge"."""
+        topic = " ".join((self.topic or "").split())
+        if not topic or self.title.casefold().endswith(topic.casefold()):
+            return self.title
+        return f"{self.title}: {topic}"
 
     @property
     def modes(self) -> tuple[Mode, ...]:

@@ -23,6 +23,7 @@ from eventapp.models import (
     Organization,
     PersonalData,
     Registration,
+    Series,
     SeriesRegistration,
     User,
 )
@@ -69,7 +70,7 @@ SYSTEM = Actor.system("system")
 CLI = Actor.system("cli")
 
 #: What an entry can be about; accounts and organizations (the admin area) are audited too.
-Subject = Registration | SeriesRegistration | Event | User | Organization
+Subject = Registration | SeriesRegistration | Event | Series | User | Organization
 
 
 def _event_id(subject: Subject) -> int | None:

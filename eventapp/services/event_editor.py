@@ -29,6 +29,7 @@ from eventapp.models import (
     Organization,
     Question,
     Registration,
+    Series,
 )
 from eventapp.services import audit, events, seats
 from eventapp.services.audit import Actor
@@ -38,6 +39,7 @@ MAX_SUMMARY = 500
 MAX_DESCRIPTION = 20000
 MAX_EMAIL = 254
 MAX_SLUG = 80
+MAX_TOPIC = 200
 FORMAT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_URL = 500
@@ -200,20 +202,41 @@ def unique_slug(session: Session, title: str, starts_at: datetime) -> str:
 
 
 def create_event(
-    session: Session, organization: Organization, details: EventDetails, *, now: datetime, actor: Actor
+    session: Session,
+    organization: Organization,
+    details: EventDetails,
+    *,
+    now: datetime,
+    actor: Actor,
+    slug: str | None = None,
+    series: Series | None = None,
+    topic: str = "",
 ) -> Event:
-    """A new draft of ``organization`` from the organizer's form; nobody sees it before publishing."""
+    """A new draft of ``organization`` from the organizer's form; nobody sees it before publishing.
+
+    A series' dates pass their ``series``, a ``slug`` with the date and their ``topic``.
+    """
     clean = _clean(details)
     values = {f.name: getattr(clean, f.name) for f in fields(EventDetails)}
     return events.create_event(
         session,
         now=now,
         actor=actor,
-        slug=unique_slug(session, clean.title, clean.starts_at),
+        slug=slug or unique_slug(session, clean.title, clean.starts_at),
         organization_id=organization.id,
+        series_id=series.id if series is not None else None,
+        topic=clean_topic(topic),
         status=EventStatus.DRAFT,
         **values,
     )
+
+
+def clean_topic(topic: str | None) -> str:
+    """A date's topic: one line of at most MAX_TOPIC characters (may be empty)."""
+    topic = " ".join((topic or "").split())
+    if len(topic) > MAX_TOPIC:
+        raise ValidationError("The topic is too long.", fields={"topic": "too_long"})
+    return topic
 
 
 def edit_event(session: Session, event: Event, details: EventDetails, *, now: datetime, actor: Actor) -> list[str]:
@@ -306,19 +329,7 @@ def clone_event(session: Session, event: Event, *, now: datetime, actor: Actor) 
         status=EventStatus.DRAFT,
         **{f.name: getattr(details, f.name) for f in fields(EventDetails)},
     )
-    for question in event.questions:
-        copy.questions.append(
-            Question(
-                position=question.position,
-                key=question.key,
-                label=question.label,
-                label_translations=dict(question.label_translations or {}),
-                kind=question.kind,
-                choices=list(question.choices or []),
-                required=question.required,
-                sensitive=question.sensitive,
-            )
-        )
+    copy_questions(event, copy)
     for item in event.agenda_items:
         copy.agenda_items.append(
             AgendaItem(
@@ -333,3 +344,20 @@ def clone_event(session: Session, event: Event, *, now: datetime, actor: Actor) 
     session.flush()
     audit.record(session, actor, "event.cloned", copy, now=now, detail={"from": event.slug})
     return copy
+
+
+def copy_questions(source: Event, target: Event) -> None:
+    """Give ``target`` the questions of ``source`` (a copy, or a series' new date), same keys."""
+    for question in source.questions:
+        target.questions.append(
+            Question(
+                position=question.position,
+                key=question.key,
+                label=question.label,
+                label_translations=dict(question.label_translations or {}),
+                kind=question.kind,
+                choices=list(question.choices or []),
+                required=question.required,
+                sensitive=question.sensitive,
+            )
+        )

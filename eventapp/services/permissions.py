@@ -40,6 +40,16 @@ def can_check_in(user: User | None, event: Event) -> bool:
     return user.role is Role.STAFF and any(assigned.id == event.id for assigned in user.assigned_events)
 
 
+def visible_series(user: User) -> Select[tuple[Series]]:
+    """The series ``user`` manages: all (admin), their organizations' (organizer), none (staff)."""
+    query = select(Series)
+    if user.active and user.role is Role.ADMIN:
+        return query
+    if user.active and user.role is Role.ORGANIZER:
+        return query.where(Series.organization_id.in_(user.organization_ids or {-1}))
+    return query.where(Series.id.is_(None))
+
+
 def can_administer(user: User | None) -> bool:
     """Organizations, users and roles: admins only."""
     return user is not None and user.active and user.role is Role.ADMIN

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, EventAttendance, Handover, Person, Registration, SeriesRegistration, utcnow
+from eventapp.models import Event, EventAttendance, Handover, Person, Registration, Series, SeriesRegistration, utcnow
 from tests.factories import Factories
 from tests.helpers import form_values, post_form
 
@@ -58,6 +58,9 @@ class Site:
     #: Join links: the online registration's (before the window) and the on-site one's (not usable).
     join: str = ""
     join_on_site: str = ""
+    #: The Pausenhof series' id and its first date's, for the organizer's series pages.
+    pausenhof: int = 0
+    pausenhof_date: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -162,6 +165,11 @@ def build_site(app: Flask) -> Site:
             certificate_code=certificates.verification_code(attended, secret=app.config["SECRET_KEY"]),
             past_event=past.id,
         )
+        pausenhof = db.session.scalar(select(Series.id).where(Series.slug == SERIES))
+        first_date = db.session.scalar(
+            select(Event.id).where(Event.series_id == pausenhof).order_by(Event.starts_at).limit(1)
+        )
+        tokens.update(pausenhof=pausenhof, pausenhof_date=first_date)
         db.session.remove()
 
     client = app.test_client()
@@ -307,6 +315,11 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer registration": lambda s: f"/manage/events/{s.conference}/registrations/{s.confirmed_id}",
     "organizer add a person": lambda s: f"/manage/events/{s.conference}/registrations/new",
     "organizer past event (certificates)": lambda s: f"/manage/events/{s.past_event}",
+    "organizer series list": lambda s: "/manage/series",
+    "organizer new series": lambda s: "/manage/series/new",
+    "organizer series": lambda s: f"/manage/series/{s.pausenhof}",
+    "organizer series date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}",
+    "organizer series leave out a date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}/skip",
 }
 
 

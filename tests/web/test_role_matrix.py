@@ -20,6 +20,7 @@ from flask import Flask
 from eventapp.models import EventStatus, utcnow
 from tests.helpers import csrf_token
 from tests.web.test_auth_views import login
+from tests.web.test_manage_series_views import series_form
 
 #: Prefixes of the guarded areas; every rule under them needs a decision, as do the endpoints below.
 GUARDED_PREFIXES = ("/manage", "/admin")
@@ -48,6 +49,9 @@ class World:
     spare_staff: int
     #: The registration for the organizer's event (the one behind ``manage_token``).
     registration: int = 0
+    #: A series of the organizer's organization and one of its dates (a draft in the future).
+    series: int = 0
+    series_date: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ def event_form(organization: int | None) -> dict[str, str]:
     if organization is not None:
         values["organization"] = str(organization)
     return values
+
+
+def date_form(month: str) -> dict[str, str]:
+    """A valid date of a series next year (``month`` 1–9)."""
+    return {"day": f"{utcnow().year + 1}-0{month}-14", "starts": "12:30", "ends": "13:00", "topic": "Matrix"}
 
 
 DECISIONS: dict[tuple[str, str], Decision] = {
@@ -208,6 +217,42 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.send_certificates", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/certificates", organizers(303), "POST", lambda w: {"confirm": "y"}
     ),
+    # Series (Part 3): like events — the series' organizers and admins; another organization's
+    # organizer sees only their own list and gets 403 for this series before anything changes.
+    ("manage.series_list", "GET"): Decision(lambda w: "/manage/series", organizers(200, other=200)),
+    ("manage.new_series", "GET"): Decision(lambda w: "/manage/series/new", organizers(200, other=200)),
+    ("manage.new_series", "POST"): Decision(
+        lambda w: "/manage/series/new",
+        organizers(303, other=400),
+        "POST",
+        lambda w: series_form(organization=str(w.organization), topics=None),
+    ),
+    ("manage.series_page", "GET"): Decision(lambda w: f"/manage/series/{w.series}", organizers(200)),
+    ("manage.add_series_date", "POST"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates", organizers(303), "POST", lambda w: date_form("2")
+    ),
+    ("manage.edit_series_date", "GET"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates/{w.series_date}", organizers(200)
+    ),
+    ("manage.edit_series_date", "POST"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates/{w.series_date}", organizers(303), "POST", lambda w: date_form("1")
+    ),
+    # publish_series runs before publish_series_date (sorted order): the date is published already (303).
+    ("manage.publish_series", "POST"): Decision(
+        lambda w: f"/manage/series/{w.series}/publish", organizers(303), "POST"
+    ),
+    ("manage.publish_series_date", "POST"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates/{w.series_date}/publish", organizers(303), "POST"
+    ),
+    ("manage.skip_series_date", "GET"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates/{w.series_date}/skip", organizers(200)
+    ),
+    ("manage.skip_series_date", "POST"): Decision(
+        lambda w: f"/manage/series/{w.series}/dates/{w.series_date}/skip",
+        organizers(303),
+        "POST",
+        lambda w: {"confirm": "y"},
+    ),  # fmt: skip
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
@@ -284,6 +329,8 @@ def world(data) -> World:
         draft = make.event(organization=menden, starts_at=soon, status=EventStatus.DRAFT)
         question = make.question(draft, key="diaet", label="Diät?")
         spare = make.user(email="einlass2@menden.de", role="staff", organizations=[menden])
+        series = make.series(organization=menden, slug="pausenhof", title="Pausenhof")
+        series_date = make.event(organization=menden, series=series, starts_at=soon, status=EventStatus.DRAFT)
         session.flush()
         return World(
             menden.id,
@@ -296,6 +343,8 @@ def world(data) -> World:
             question.id,
             spare.id,
             registration=registration.id,
+            series=series.id,
+            series_date=series_date.id,
         )
 
 

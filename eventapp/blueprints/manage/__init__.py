@@ -5,6 +5,7 @@ from eventapp.blueprints.manage import (
     events,  # noqa: F401 - registers the event management pages on bp
     questions,  # noqa: F401 - registers the question pages on bp
     registrations,  # noqa: F401 - registers the registration list and its actions on bp
+    series,  # noqa: F401 - registers the series pages on bp
     staff,  # noqa: F401 - registers the check-in staff assignment on bp
 )
 from eventapp.blueprints.manage.routes import bp

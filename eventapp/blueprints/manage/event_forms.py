@@ -9,7 +9,7 @@ field codes come back here as messages in the user's language.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -103,8 +103,9 @@ def _link(label: Any) -> URLField:
     )
 
 
-class EventForm(FlaskForm):
-    """Create or edit an event; ``organization`` is offered only when creating."""
+class DateTemplateForm(FlaskForm):
+    """What an event is and how people take part: the event form without its times, and
+    the template a series' dates share. ``organization`` is offered only when creating."""
 
     organization = SelectField(_l("Organizer"), coerce=int, validators=[InputRequired()])
     title = StringField(
@@ -127,8 +128,6 @@ class EventForm(FlaskForm):
         choices=[SelectChoice(a.value, label) for a, label in ATTENDANCE_LABELS.items()],
         validators=[InputRequired(_l("Please choose how people take part."))],
     )
-    starts_at = BerlinTimeField(_l("Starts"), validators=[InputRequired(_l("Please enter when the event starts."))])
-    ends_at = BerlinTimeField(_l("Ends"), validators=[InputRequired(_l("Please enter when the event ends."))])
     venue = StringField(_l("Venue"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)])
     address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300, message=TOO_LONG)])
     capacity_on_site = IntegerField(
@@ -149,8 +148,6 @@ class EventForm(FlaskForm):
         render_kw={"inputmode": "numeric", "min": 0},
     )
     unlimited_online = BooleanField(_l("Unlimited places online"))
-    registration_opens_at = BerlinTimeField(_l("Registration opens"), validators=[Optional()])
-    registration_closes_at = BerlinTimeField(_l("Registration closes"), validators=[Optional()])
     contact_email = EmailField(
         _l("Contact address for invitations"),
         filters=[_strip],
@@ -162,13 +159,8 @@ class EventForm(FlaskForm):
         render_kw={"spellcheck": "false", "autocapitalize": "none"},
     )
     join_url = _link(_l("Join link (video conference)"))
-    livestream_url = _link(_l("Livestream link"))
-    dial_in = StringField(
-        _l("Dial-in by phone"), filters=[_strip], validators=[Optional(), Length(max=MAX_DIAL_IN, message=TOO_LONG)]
-    )
-    recording_url = _link(_l("Recording link"))
 
-    def setup(self, organizations: list[Organization], event: Event | None) -> EventForm:
+    def setup(self, organizations: list[Organization], event: Event | None) -> Self:
         """Offer the user's organizations (when creating) and the formats; fill from ``event``."""
         if event is None:
             self.organization.choices = [SelectChoice(org.id, org.name) for org in organizations]
@@ -179,21 +171,6 @@ class EventForm(FlaskForm):
             keys.append(event.format)
         self.format.choices = [SelectChoice(key, format_label(key)) for key in keys]
         return self
-
-    def fill(self, event: Event) -> None:
-        """Show the event's current values (GET of the edit page)."""
-        details = EventDetails.of(event)
-        for name in ("title", "summary", "description", "format", "venue", "address", "contact_email", "dial_in"):
-            self[name].data = getattr(details, name) or ""
-        self.attendance.data = details.attendance.value
-        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-            self[name].data = local(getattr(details, name))
-        for name in LINK_FIELDS:
-            self[name].data = getattr(details, name) or ""
-        for mode in Mode:
-            capacity = event.capacity(mode)
-            self[f"capacity_{mode.value}"].data = capacity
-            self[f"unlimited_{mode.value}"].data = capacity is None
 
     def _capacity(self, mode: Mode, offered: bool) -> tuple[bool, int | None]:
         number, unlimited = self[f"capacity_{mode.value}"], self[f"unlimited_{mode.value}"]
@@ -216,6 +193,57 @@ class EventForm(FlaskForm):
         if attendance is not None and attendance is not EventAttendance.ONLINE and not self.venue.data:
             self.venue.errors.append(str(_l("Please enter the venue of an event on site.")))
             valid = False
+        return valid
+
+    def capacities(self) -> dict[Mode, int | None]:
+        """Places per mode (None: unlimited) of a validated form."""
+        attendance = EventAttendance(self.attendance.data)
+        return {mode: self._capacity(mode, mode in attendance.modes)[1] for mode in Mode}
+
+    def add_service_errors(self, fields: dict[str, str]) -> None:
+        """The service's field codes as messages next to the fields."""
+        for name, code in fields.items():
+            field: Field | None = self._fields.get(name) if name != "csrf_token" else None
+            message = str(self.messages.get(code, SERVICE_MESSAGES["invalid"]))
+            if field is None:
+                self.form_errors.append(message)
+            else:
+                field.errors = [*field.errors, message]
+
+    #: The service's field codes this form explains (more than the shared ones).
+    messages: dict[str, Any] = SERVICE_MESSAGES
+
+
+class EventForm(DateTemplateForm):
+    """Create or edit an event; ``organization`` is offered only when creating."""
+
+    starts_at = BerlinTimeField(_l("Starts"), validators=[InputRequired(_l("Please enter when the event starts."))])
+    ends_at = BerlinTimeField(_l("Ends"), validators=[InputRequired(_l("Please enter when the event ends."))])
+    registration_opens_at = BerlinTimeField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = BerlinTimeField(_l("Registration closes"), validators=[Optional()])
+    livestream_url = _link(_l("Livestream link"))
+    dial_in = StringField(
+        _l("Dial-in by phone"), filters=[_strip], validators=[Optional(), Length(max=MAX_DIAL_IN, message=TOO_LONG)]
+    )
+    recording_url = _link(_l("Recording link"))
+
+    def fill(self, event: Event) -> None:
+        """Show the event's current values (GET of the edit page)."""
+        details = EventDetails.of(event)
+        for name in ("title", "summary", "description", "format", "venue", "address", "contact_email", "dial_in"):
+            self[name].data = getattr(details, name) or ""
+        self.attendance.data = details.attendance.value
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            self[name].data = local(getattr(details, name))
+        for name in LINK_FIELDS:
+            self[name].data = getattr(details, name) or ""
+        for mode in Mode:
+            capacity = event.capacity(mode)
+            self[f"capacity_{mode.value}"].data = capacity
+            self[f"unlimited_{mode.value}"].data = capacity is None
+
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
+        valid = super().validate(extra_validators)
         starts, ends = self.starts_at.data, self.ends_at.data
         if starts is not None and ends is not None and ends <= starts:
             self.ends_at.errors.append(str(SERVICE_MESSAGES["before_start"]))
@@ -229,7 +257,7 @@ class EventForm(FlaskForm):
     def details(self) -> EventDetails:
         """The service's input (call after :meth:`validate`)."""
         attendance = EventAttendance(self.attendance.data)
-        capacities = {mode: self._capacity(mode, mode in attendance.modes)[1] for mode in Mode}
+        capacities = self.capacities()
         return EventDetails(
             title=self.title.data or "",
             summary=self.summary.data or "",
@@ -250,16 +278,6 @@ class EventForm(FlaskForm):
             dial_in=self.dial_in.data or None,
             recording_url=self.recording_url.data or None,
         )
-
-    def add_service_errors(self, fields: dict[str, str]) -> None:
-        """The service's field codes as messages next to the fields."""
-        for name, code in fields.items():
-            field: Field | None = self._fields.get(name) if name != "csrf_token" else None
-            message = str(SERVICE_MESSAGES.get(code, SERVICE_MESSAGES["invalid"]))
-            if field is None:
-                self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message]
 
 
 class CancelEventForm(FlaskForm):

@@ -218,7 +218,7 @@ def event_vevent(
     vevent.add("dtstart", calendar_time(event.starts_at))
     vevent.add("dtend", calendar_time(event_end(event)))
 
-    title = one_line(event.title)
+    title = one_line(event.heading)
     if event.status is EventStatus.CANCELLED:
         title = _("Cancelled: {title}").format(title=title)
     vevent.add("summary", title)

@@ -7,8 +7,8 @@ past and the Pausenhof keeps its every-other-Thursday rhythm. Dates are chosen a
 local dates and wall-clock times in Europe/Berlin and only then converted to
 UTC, so 10:00 stays 10:00 on both sides of a DST change. It sends no mail.
 
-The Pausenhof date loop (:func:`_pausenhof_slots`, :func:`_pausenhof_dates`) is
-hand-written for the demo; the organizer-side rhythm generator will replace it.
+The Pausenhof's days come from the same rrule-based rhythm as an organizer's series
+(:mod:`eventapp.services.series.rhythm`); holidays skip a date and keep the rhythm.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from eventapp.services.demo.programme import (
     pausenhof_spec,
 )
 from eventapp.services.demo.specs import LINK_FIELDS, EventSpec
+from eventapp.services.series import rhythm
 
 #: Who the audit trail names for what ``demo-data`` creates.
 DEMO = Actor.system("demo-data")
@@ -252,15 +253,18 @@ def _pausenhof_series(
 
 def _pausenhof_slots(today: date, anchor: date | None) -> Iterator[date]:
     """Every other Thursday after today, in the phase of ``anchor`` (an earlier date)."""
-    if anchor is None:
-        slot = weekday_on_or_after(today + timedelta(days=1), THURSDAY)
-    else:
-        periods = -(-((today - anchor).days + 1) // PAUSENHOF_INTERVAL.days)  # ceil, first slot after today
-        slot = anchor + PAUSENHOF_INTERVAL * max(periods, 0)
-    while True:
+    first_day = anchor or weekday_on_or_after(today + timedelta(days=1), THURSDAY)
+    every_other_thursday = rhythm.Rhythm(
+        rhythm.Frequency.WEEKLY,
+        first_day=first_day,
+        starts=time(12, 30),
+        ends=time(13, 0),
+        interval=PAUSENHOF_INTERVAL,
+        weekdays=(THURSDAY,),
+    )
+    for slot in rhythm.days_after(rhythm.rule_text(every_other_thursday, bounded=False), today):
         if not is_day_off(slot):  # a holiday skips one date; the rhythm stays
             yield slot
-        slot += PAUSENHOF_INTERVAL
 
 
 def _pausenhof_dates(

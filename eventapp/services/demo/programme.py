@@ -6,7 +6,7 @@ loader (:mod:`.loader`) turns it into rows.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 
 from eventapp.models import EventAttendance, QuestionKind
 from eventapp.services.demo.days import FRIDAY, THURSDAY, TUESDAY, in_weeks, weeks_ago
@@ -14,7 +14,7 @@ from eventapp.services.demo.specs import AgendaSpec, EventSpec, OrganizationSpec
 
 #: Pausenhof: how many upcoming dates the demo keeps, and their rhythm.
 PAUSENHOF_DATES = 6
-PAUSENHOF_INTERVAL = timedelta(days=14)
+PAUSENHOF_INTERVAL = 2  # weeks
 PAUSENHOF_SERIES_SLUG = "pausenhof"
 
 

@@ -95,7 +95,9 @@ def date_mode(event: Event, wanted: Mode) -> Mode | None:
 def date_topic(event: Event) -> str:
     """What this date of a series is about: its title without the series' name in front
     ("Pausenhof: Digitale Behördengänge" → "Digitale Behördengänge"); "" when the title
-    is just the series' name."""
+    is just the series' name. A topic set for the date (``Event.topic``) comes first."""
+    if event.topic:
+        return event.topic
     title = " ".join(event.title.split())
     series_title = " ".join(event.series.title.split()) if event.series is not None else ""
     if series_title and title.casefold().startswith(series_title.casefold()):
