@@ -17,7 +17,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import Event, EventAttendance, Handover, Person, Registration, Series, SeriesRegistration, utcnow
+from eventapp.models import (
+    AgendaItem,
+    Event,
+    EventAttendance,
+    Handover,
+    Person,
+    Question,
+    Registration,
+    Series,
+    SeriesRegistration,
+    utcnow,
+)
 from tests.factories import Factories
 from tests.helpers import form_values, post_form
 
@@ -61,6 +72,9 @@ class Site:
     #: The Pausenhof series' id and its first date's, for the organizer's series pages.
     pausenhof: int = 0
     pausenhof_date: int = 0
+    #: An agenda item and a question of the conference.
+    agenda_item: int = 0
+    question: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -170,6 +184,10 @@ def build_site(app: Flask) -> Site:
             select(Event.id).where(Event.series_id == pausenhof).order_by(Event.starts_at).limit(1)
         )
         tokens.update(pausenhof=pausenhof, pausenhof_date=first_date)
+        tokens.update(
+            agenda_item=db.session.scalar(select(AgendaItem.id).where(AgendaItem.event_id == conference_id).limit(1)),
+            question=db.session.scalar(select(Question.id).where(Question.event_id == conference_id).limit(1)),
+        )
         db.session.remove()
 
     client = app.test_client()
@@ -315,6 +333,9 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer registration": lambda s: f"/manage/events/{s.conference}/registrations/{s.confirmed_id}",
     "organizer add a person": lambda s: f"/manage/events/{s.conference}/registrations/new",
     "organizer past event (certificates)": lambda s: f"/manage/events/{s.past_event}",
+    "organizer event agenda": lambda s: f"/manage/events/{s.conference}/agenda",
+    "organizer edit agenda item": lambda s: f"/manage/events/{s.conference}/agenda/{s.agenda_item}",
+    "organizer edit question": lambda s: f"/manage/events/{s.conference}/questions/{s.question}",
     "organizer series list": lambda s: "/manage/series",
     "organizer new series": lambda s: "/manage/series/new",
     "organizer series": lambda s: f"/manage/series/{s.pausenhof}",

@@ -94,3 +94,69 @@ def test_a_cancelled_event_gets_no_questions(session, make, now):
         questions.add_question(
             session, make.event(status=EventStatus.CANCELLED), label="x", kind="text", now=now, actor=CLI
         )
+
+
+# --- editing and reordering ---------------------------------------------------------------
+
+
+def _answered(make, event, **answers):
+    return make.registration(event, answers=answers)
+
+
+def test_an_unanswered_question_can_change_everything_but_its_key(session, make, now):
+    event = make.event()
+    question = questions.add_question(session, event, label="Ernährung?", kind="text", now=now, actor=CLI)
+
+    changed = questions.update_question(
+        session, event, question, label="Ihre Ernährung", kind="choice", choices=["vegan", "vegetarisch"],
+        sensitive=True, label_en="Your diet", now=now, actor=CLI,
+    )  # fmt: skip
+
+    assert changed == ["label", "label_translations", "kind", "choices", "sensitive"]
+    assert question.key == "ernaehrung" and question.kind is QuestionKind.CHOICE
+    assert [c["value"] for c in question.choices] == ["vegan", "vegetarisch"]
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "event.question_edited"))
+    assert entry.detail["key"] == "ernaehrung"
+
+
+def test_an_answered_question_keeps_its_kind_flag_and_chosen_options(session, make, now):
+    event = make.event()
+    question = questions.add_question(
+        session, event, label="Workshop?", kind="choice", choices=["3D-Druck", "Synagoge"], now=now, actor=CLI
+    )
+    _answered(make, event, **{question.key: "synagoge"})
+    keep = {"label": "Welcher Workshop?", "now": now, "actor": CLI}
+
+    with pytest.raises(questions.QuestionAnswered) as kind:
+        questions.update_question(session, event, question, kind="text", **keep)
+    assert kind.value.fields == {"kind": "answered"}
+    with pytest.raises(questions.QuestionAnswered) as flag:
+        questions.update_question(
+            session, event, question, kind="choice", choices=["3D-Druck", "Synagoge"], sensitive=True, **keep
+        )
+    assert flag.value.fields == {"sensitive": "answered"}
+    with pytest.raises(questions.QuestionAnswered) as chosen:
+        questions.update_question(session, event, question, kind="choice", choices=["3D-Druck", "Robotik"], **keep)
+    assert chosen.value.fields == {"choices": "chosen"}
+
+    changed = questions.update_question(
+        session, event, question, kind="choice", choices=["Synagoge", "Robotik", "3D-Druck"], required=True, **keep
+    )
+
+    assert changed == ["label", "choices", "required"]
+    assert [c["value"] for c in question.choices] == ["synagoge", "robotik", "3d-druck"]
+
+
+def test_questions_move_up_and_down(session, make, now):
+    event = make.event()
+    first, second, third = (
+        questions.add_question(session, event, label=label, kind="text", now=now, actor=CLI)
+        for label in ("A", "B", "C")
+    )
+
+    assert questions.move_question(session, event, third, -1, now=now, actor=CLI) is True
+    assert questions.move_question(session, event, first, -1, now=now, actor=CLI) is False
+    assert [q.label for q in event.questions] == ["A", "C", "B"]
+    assert questions.move_question(session, event, first, 1, now=now, actor=CLI) is True
+    assert [q.label for q in event.questions] == ["C", "A", "B"]
+    assert second.position == 3

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from eventapp.models import EventStatus, utcnow
+from eventapp.models import AgendaItem, EventStatus, utcnow
 from tests.helpers import csrf_token
 from tests.web.test_auth_views import login
 from tests.web.test_manage_series_views import series_form
@@ -52,6 +52,8 @@ class World:
     #: A series of the organizer's organization and one of its dates (a draft in the future).
     series: int = 0
     series_date: int = 0
+    #: An agenda item of the draft.
+    agenda_item: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,44 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         "POST",
         lambda w: {"confirm": "y"},
     ),  # fmt: skip
+    # Agenda and question editing (Part 3), on the organizer's draft.
+    ("manage.event_agenda", "GET"): Decision(lambda w: f"/manage/events/{w.draft}/agenda", organizers(200)),
+    ("manage.event_agenda", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/agenda", organizers(303), "POST", lambda w: {"title": "Pause"}
+    ),
+    ("manage.edit_agenda_item", "GET"): Decision(
+        lambda w: f"/manage/events/{w.draft}/agenda/{w.agenda_item}", organizers(200)
+    ),
+    ("manage.edit_agenda_item", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/agenda/{w.agenda_item}",
+        organizers(303),
+        "POST",
+        lambda w: {"title": "Willkommen"},
+    ),  # fmt: skip
+    ("manage.move_agenda_item", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/agenda/{w.agenda_item}/move",
+        organizers(303),
+        "POST",
+        lambda w: {"direction": "down"},
+    ),  # fmt: skip
+    ("manage.remove_agenda_item", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/agenda/{w.agenda_item}/remove", organizers(303), "POST"
+    ),
+    ("manage.edit_question", "GET"): Decision(
+        lambda w: f"/manage/events/{w.draft}/questions/{w.question}", organizers(200)
+    ),
+    ("manage.edit_question", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/questions/{w.question}",
+        organizers(303),
+        "POST",
+        lambda w: {"label": "Ernährung?", "kind": "text"},
+    ),  # fmt: skip
+    ("manage.move_question", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/questions/{w.question}/move",
+        organizers(303),
+        "POST",
+        lambda w: {"direction": "up"},
+    ),  # fmt: skip
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
@@ -329,6 +369,8 @@ def world(data) -> World:
         draft = make.event(organization=menden, starts_at=soon, status=EventStatus.DRAFT)
         question = make.question(draft, key="diaet", label="Diät?")
         spare = make.user(email="einlass2@menden.de", role="staff", organizations=[menden])
+        item = AgendaItem(event=draft, position=1, title="Begrüßung")
+        session.add(item)
         series = make.series(organization=menden, slug="pausenhof", title="Pausenhof")
         series_date = make.event(organization=menden, series=series, starts_at=soon, status=EventStatus.DRAFT)
         session.flush()
@@ -345,6 +387,7 @@ def world(data) -> World:
             registration=registration.id,
             series=series.id,
             series_date=series_date.id,
+            agenda_item=item.id,
         )
 
 

@@ -1,6 +1,7 @@
 """The organizer area (``/manage/``): an organization's events, their registrations and messages."""
 
 from eventapp.blueprints.manage import (
+    agenda,  # noqa: F401 - registers the agenda pages on bp
     certificates,  # noqa: F401 - registers sending the certificates of attendance
     events,  # noqa: F401 - registers the event management pages on bp
     questions,  # noqa: F401 - registers the question pages on bp

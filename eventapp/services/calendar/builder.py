@@ -33,6 +33,7 @@ from sqlalchemy.orm import object_session
 from eventapp.models import (
     BERLIN,
     TZID,
+    AgendaItem,
     Event,
     EventAttendance,
     EventStatus,
@@ -187,6 +188,18 @@ class Personal:
     join_url: str | None = None
 
 
+def agenda_line(item: AgendaItem) -> str:
+    """One agenda item in DESCRIPTION: "10:00–10:30 Begrüßung – Dr. Muster" (Berlin times)."""
+    when = ""
+    if item.starts_at is not None:
+        when = _berlin(item.starts_at).strftime("%H:%M")
+        if item.ends_at is not None:
+            when += "–" + _berlin(item.ends_at).strftime("%H:%M")
+        when += " "
+    speaker = one_line(item.speaker)
+    return f"{when}{one_line(item.title)}" + (f" – {speaker}" if speaker else "")
+
+
 def event_vevent(
     event: Event,
     *,
@@ -242,6 +255,8 @@ def event_vevent(
         block = clean_text(block).strip()
         if block:
             lines.extend([block, ""])
+    if event.agenda_items:
+        lines.extend([_("Agenda") + ":", *(agenda_line(item) for item in event.agenda_items), ""])
     lines.append(_("Details: {url}").format(url=url))
     vevent.add("description", "\n".join(lines))
 

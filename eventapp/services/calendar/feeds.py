@@ -157,7 +157,7 @@ def public_feed_events(session: Session, scope: FeedScope) -> list[Event]:
     query = (
         public_events()
         .where(*_scope_filter(scope))
-        .options(selectinload(Event.organization))
+        .options(selectinload(Event.organization), selectinload(Event.agenda_items))
         .order_by(Event.starts_at, Event.id)
     )
     return list(session.scalars(query))
@@ -232,7 +232,10 @@ def personal_feed(
             select(Registration)
             .join(Event, Event.id == Registration.event_id)
             .where(Registration.person_id == person.id)
-            .options(selectinload(Registration.event).selectinload(Event.organization))
+            .options(
+                selectinload(Registration.event).selectinload(Event.organization),
+                selectinload(Registration.event).selectinload(Event.agenda_items),
+            )
             .order_by(Event.starts_at, Registration.id)
         )
     )

@@ -34,7 +34,7 @@ def series_dates(session: Session, series: Series, *, since: datetime | None = N
     query = (
         public_events()
         .where(Event.series_id == series.id)
-        .options(selectinload(Event.organization), selectinload(Event.questions))
+        .options(selectinload(Event.organization), selectinload(Event.questions), selectinload(Event.agenda_items))
         .order_by(Event.starts_at, Event.id)
     )
     if since is not None:
