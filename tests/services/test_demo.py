@@ -98,3 +98,16 @@ def test_online_and_hybrid_demo_events_carry_illustrative_meeting_links_kept_on_
     assert again["austausch"].join_url == "https://meet.example/eigener-raum"
     assert again["konferenz"].livestream_url == "https://stream.example/smart-cities-konferenz"
     assert {e.join_url for k, e in again.items() if k.startswith("pausenhof")} == {"https://meet.example/pausenhof"}
+
+
+def test_the_pausenhof_series_keeps_its_rhythm_as_a_rule_for_the_next_date(session):
+    from eventapp.models import Series
+    from eventapp.services.series import organize
+
+    demo.build_programme(session, now=datetime(2027, 1, 11, 9, 0, tzinfo=UTC))
+
+    series = session.scalar(select(Series).where(Series.slug == "pausenhof"))
+    assert "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH" in series.rrule
+    day, starts, _ends = organize.next_slot(session, series)
+    assert day == pausenhof_days(session)[-1] + timedelta(days=14)
+    assert starts.strftime("%H:%M") == "12:30"

@@ -251,8 +251,8 @@ def _pausenhof_series(
     return series
 
 
-def _pausenhof_slots(today: date, anchor: date | None) -> Iterator[date]:
-    """Every other Thursday after today, in the phase of ``anchor`` (an earlier date)."""
+def _pausenhof_rule(today: date, anchor: date | None) -> str:
+    """Every other Thursday, in the phase of ``anchor`` (an earlier date) or from the next Thursday."""
     first_day = anchor or weekday_on_or_after(today + timedelta(days=1), THURSDAY)
     every_other_thursday = rhythm.Rhythm(
         rhythm.Frequency.WEEKLY,
@@ -262,8 +262,13 @@ def _pausenhof_slots(today: date, anchor: date | None) -> Iterator[date]:
         interval=PAUSENHOF_INTERVAL,
         weekdays=(THURSDAY,),
     )
-    for slot in rhythm.days_after(rhythm.rule_text(every_other_thursday, bounded=False), today):
-        if not is_day_off(slot):  # a holiday skips one date; the rhythm stays
+    return rhythm.rule_text(every_other_thursday, bounded=False)
+
+
+def _pausenhof_slots(rule: str, today: date) -> Iterator[date]:
+    """The rhythm's days after today that are no holiday (a holiday skips one date; the rhythm stays)."""
+    for slot in rhythm.days_after(rule, today):
+        if not is_day_off(slot):
             yield slot
 
 
@@ -283,7 +288,10 @@ def _pausenhof_dates(
     existing = {spec.key: by_key.get(spec.key) for spec in specs}
     known_days = sorted(berlin_date(e.starts_at) for e in existing.values() if e is not None)
     taken = {berlin_date(e.starts_at) for e in existing.values() if e is not None and e.starts_at > now}
-    free = (day for day in _pausenhof_slots(today, known_days[0] if known_days else None) if day not in taken)
+    rule = _pausenhof_rule(today, known_days[0] if known_days else None)
+    if not series.rrule:
+        series.rrule = rule  # the organizer's series page proposes the next date from it
+    free = (day for day in _pausenhof_slots(rule, today) if day not in taken)
     for spec in specs:
         event = existing[spec.key]
         if event is not None:
