@@ -1,7 +1,7 @@
 """A series' recurrence rule and a topic per event (issue 7 Part 3: series from a rhythm).
 
 Revision ID: c4e6f8a0b2d3
-Revises: c4e6a8f0b2d3
+Revises: d5f7b9c1e3a2
 Create Date: 2026-12-01 16:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4e6f8a0b2d3"
-down_revision = "c4e6a8f0b2d3"
+down_revision = "d5f7b9c1e3a2"
 branch_labels = None
 depends_on = None
 
