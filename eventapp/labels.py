@@ -6,6 +6,7 @@ One table for pages, forms and mails, so a mode reads the same everywhere.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from eventapp.models import EventAttendance, EventStatus, Mode
 
@@ -104,3 +105,12 @@ EVENT_STATUS_LABELS = {
 
 def event_status_label(status: EventStatus | str) -> str:
     return str(EVENT_STATUS_LABELS.get(EventStatus(status), status))
+
+
+def offset_label(minutes: int) -> str:
+    """A reminder offset as people say it: '1 day before', '3 hours before', '15 minutes before'."""
+    if minutes % 1440 == 0:
+        return ngettext("%(num)d day before", "%(num)d days before", minutes // 1440)
+    if minutes % 60 == 0:
+        return ngettext("%(num)d hour before", "%(num)d hours before", minutes // 60)
+    return ngettext("%(num)d minute before", "%(num)d minutes before", minutes)

@@ -1,7 +1,7 @@
 """``flask --app wsgi worker [--once]``: deliver the outbox and run scheduled jobs.
 
-One pass runs the due jobs (expiry and promotion now; reminders and purging are
-added to :data:`JOBS` by later work), then delivers due mail in batches,
+One pass runs the due jobs (expiry and promotion, series dates, lost links,
+reminders; purging is added to :data:`JOBS` by later work), then delivers due mail in batches,
 committing after every message. Without ``--once`` the worker sleeps
 ``WORKER_INTERVAL_SECONDS`` between passes and stops cleanly on SIGTERM or
 SIGINT (a second signal aborts at once). ``--once`` does a single pass, for cron.
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.mail import DeliveryReport, deliver_outbox, transport_from_config
 from eventapp.models import utcnow
-from eventapp.services import audit, lost_links, seats, series
+from eventapp.services import audit, lost_links, reminders, seats, series
 
 log = logging.getLogger("eventapp.worker")
 
@@ -60,11 +60,18 @@ def _answer_link_requests(session: Session, now: datetime) -> int:
     return lost_links.answer_link_requests(session, now=now, interval=interval, actor=audit.SYSTEM)
 
 
+def _send_reminders(session: Session, now: datetime) -> int:
+    """Queue the reminders due now; they go out in the same pass (services.reminders)."""
+    return reminders.send_due_reminders(session, now=now)
+
+
 #: The scheduled jobs, in order. Later issues append (e.g. reminders, purge of personal data).
 JOBS: list[Job] = [
     Job("sweep-expired", _sweep_expired),
     Job("sync-series", _sync_series, every=timedelta(minutes=5)),
     Job("lost-links", _answer_link_requests),
+    # Every minute is punctual enough for "an hour before" and spares the per-event statements.
+    Job("reminders", _send_reminders, every=timedelta(minutes=1)),
 ]
 
 
@@ -186,7 +193,7 @@ def _configure_logging() -> None:
 @click.option("--once", is_flag=True, help="Do one pass (deliver due mail, run due jobs) and exit; for cron.")
 @with_appcontext
 def worker_command(once: bool) -> None:
-    """Deliver queued mail and run scheduled jobs (expiry, promotion)."""
+    """Deliver queued mail and run scheduled jobs (expiry, promotion, reminders)."""
     _configure_logging()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:

@@ -14,6 +14,9 @@ DESIGN §5::
                                         text and the invitation carry the personal join link)
       application/ics  invite.ics      (cancel.ics for cancellations)
 
+A reminder (``kind`` "reminder") carries no invitation — the calendar entry is already
+there — and is ``multipart/mixed`` with the same ``ticket.png`` for an on-site seat.
+
 The one mail of a confirmed series registration attaches the person's confirmed
 dates as ``series.ics`` (``text/calendar; method=PUBLISH``, several UIDs, to
 import at once; README "Series in calendars"). The certificate mail attaches the
@@ -50,7 +53,7 @@ from eventapp.models import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
-from eventapp.services import certificates
+from eventapp.services import certificates, reminders
 from eventapp.services.calendar import invitation, published_dates, webcal
 from eventapp.services.series import date_overview
 from eventapp.services.tickets import qr_png, ticket_token
@@ -121,16 +124,23 @@ CONFIRM_KINDS = frozenset({"confirm_email", "series_confirm_email"})
 def obsolete_reason(session: Session, message: OutboxMessage, *, now: datetime) -> str | None:
     """Why this message no longer applies and must not be sent, or None.
 
-    A "please confirm" mail whose registration is no longer awaiting confirmation
-    (confirmed meanwhile, cancelled with its event, expired) would only send a link
-    that leads nowhere; it is dropped at delivery. So is any mail about a registration
-    that has since been passed on to another address: its links and ticket are no
-    longer the addressee's.
+        A "please confirm" mail whose registration is no longer awaiting confirmation
+        (confirmed meanwhile, cancelled with its event, expired) would only send a link
+        that leads nowhere; it is dropped at delivery. So is a reminder that no longer applies
+    (:func:`eventapp.services.reminders.obsolete_reason`), and any mail about a registration
+        that has since been passed on to another address: its links and ticket are no
+        longer the addressee's.
     """
     if message.registration_id:
         registration = session.get(Registration, message.registration_id)
         if registration is not None and registration.person.email != message.to_address:
             return "Not sent: the registration has been passed on to another address."
+    if message.kind == reminders.KIND and message.registration_id:
+        reason = reminders.obsolete_reason(
+            session.get(Registration, message.registration_id), message.context or {}, now=now
+        )
+        if reason:
+            return reason
     if message.kind == "confirm_email" and message.registration_id:
         registration = session.get(Registration, message.registration_id)
         if registration is None:
@@ -306,7 +316,7 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
             "listed": _listed(session, message.context or {}),
             "when": event_when(event.starts_at, event.ends_at) if event is not None else "",
             "invitation": method,
-            "has_qr": method == "REQUEST" and message.kind in QR_KINDS and registration.mode is Mode.ON_SITE,
+            "has_qr": _has_qr(message, registration, method),
             "had_ticket": _had_ticket(message, registration),
             "CancelReason": CancelReason,
             "RegistrationStatus": RegistrationStatus,
@@ -327,6 +337,9 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
         _add_invitation(
             email, registration, method=method, now=now, with_qr=values["has_qr"], join=values["links"].join
         )
+    elif values["has_qr"]:
+        assert registration is not None
+        _attach_qr(email, registration)
     if message.kind == certificates.MAIL_KIND and registration is not None:
         _add_certificate(session, email, registration, locale=locale, now=now)
     if published:
@@ -379,7 +392,22 @@ def _add_invitation(
     # base64 keeps the CRLF line ends of iCalendar intact on every transport.
     email.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"})
     if with_qr:
-        png = qr_png(ticket_token(current_keyring(), registration))
-        email.add_attachment(png, maintype="image", subtype="png", filename="ticket.png")
+        _attach_qr(email, registration)
     filename = "invite.ics" if method == "REQUEST" else "cancel.ics"
     email.add_attachment(ics, maintype="application", subtype="ics", filename=filename, params={"name": filename})
+
+
+def _has_qr(message: OutboxMessage, registration: Registration | None, method: str | None) -> bool:
+    """Whether the mail attaches the QR ticket: a confirmed on-site seat, in a ticket mail with its
+    invitation (:data:`QR_KINDS`) or a reminder (which carries no invitation)."""
+    if registration is None or registration.mode is not Mode.ON_SITE:
+        return False
+    if message.kind == reminders.KIND:
+        return registration.status is RegistrationStatus.CONFIRMED and bool(registration.ticket_id)
+    return method == "REQUEST" and message.kind in QR_KINDS
+
+
+def _attach_qr(email: EmailMessage, registration: Registration) -> None:
+    """The ticket as ``ticket.png``: the signed token of DESIGN §3, drawn as a QR code."""
+    png = qr_png(ticket_token(current_keyring(), registration))
+    email.add_attachment(png, maintype="image", subtype="png", filename="ticket.png")

@@ -4,6 +4,7 @@ from eventapp.models.attendance import Attendance, AttendanceSource
 from eventapp.models.audit import ActorKind, AuditEntry
 from eventapp.models.base import BERLIN, TZID, Base, utcnow
 from eventapp.models.event import (
+    DEFAULT_REMINDER_OFFSETS,
     PUBLIC_STATUSES,
     AgendaItem,
     Event,
@@ -30,11 +31,13 @@ from eventapp.models.registration import (
     SeriesRegistration,
     SeriesRegistrationStatus,
 )
+from eventapp.models.reminder import ReminderSent
 from eventapp.models.user import Role, User, staff_assignment, user_organization
 
 __all__ = [
     "ACTIVE_STATUSES",
     "BERLIN",
+    "DEFAULT_REMINDER_OFFSETS",
     "PERSONAL_FIELDS",
     "PUBLIC_STATUSES",
     "SEAT_STATUSES",
@@ -61,6 +64,7 @@ __all__ = [
     "QuestionKind",
     "Registration",
     "RegistrationStatus",
+    "ReminderSent",
     "Role",
     "Series",
     "SeriesRegistration",

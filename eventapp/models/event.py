@@ -7,7 +7,18 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ColumnElement, Enum, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +67,10 @@ PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+
+
+#: Reminders of a new event: a day and an hour before the start (in minutes).
+DEFAULT_REMINDER_OFFSETS = (1440, 60)
 
 
 def new_uid() -> str:
@@ -146,6 +161,11 @@ class Event(Base):
     livestream_url: Mapped[str | None] = mapped_column(String(500))
     dial_in: Mapped[str | None] = mapped_column(String(300))
     recording_url: Mapped[str | None] = mapped_column(String(500))
+    #: Reminder mails before the start, as minutes before it (issue 8 Part 3); empty: none.
+    #: The worker sends the latest one due (``services.reminders``); invitations alarm at the shortest.
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS), server_default=text("'[1440, 60]'")
+    )
     #: Stored once at creation; never derived from the host name.
     uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
     #: Raised on every change that matters to attendees (iCalendar SEQUENCE).

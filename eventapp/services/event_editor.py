@@ -4,7 +4,8 @@ unpublish and clone.
 Changes that matter to attendees — title, times, place, offered modes — and capacities go
 through :func:`eventapp.services.events.update_event` (raised SEQUENCE, update mails,
 promotion when seats are added, nothing taken from anyone). The other fields (summary,
-description, format, registration window, contact address) reach pages and feeds only:
+description, format, registration window, contact address, reminders) reach pages, feeds
+and later mails only:
 they touch ``updated_at`` (the feeds' ETag) and write an ``event.edited`` entry.
 Cancelling is :func:`eventapp.services.events.cancel_event`.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from eventapp.models import (
     ACTIVE_STATUSES,
+    DEFAULT_REMINDER_OFFSETS,
     AgendaItem,
     Event,
     EventAttendance,
@@ -31,7 +33,7 @@ from eventapp.models import (
     Registration,
     Series,
 )
-from eventapp.services import audit, events, seats
+from eventapp.services import audit, events, reminders, seats
 from eventapp.services.audit import Actor
 from eventapp.services.errors import DomainError, EventCancelled, InvalidState, ValidationError
 
@@ -56,6 +58,7 @@ QUIET_FIELDS = (
     "contact_email",
     *LINK_FIELDS,
     "dial_in",
+    "reminder_offsets",
 )
 
 
@@ -91,11 +94,15 @@ class EventDetails:
     livestream_url: str | None = None
     dial_in: str | None = None
     recording_url: str | None = None
+    #: Minutes before the start (services.reminders); empty: no reminders.
+    reminder_offsets: list[int] = field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS))
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
         """The details an event has now (to fill the edit form)."""
-        return cls(**{f.name: getattr(event, f.name) for f in fields(cls)})
+        values = {f.name: getattr(event, f.name) for f in fields(cls)}
+        values["reminder_offsets"] = list(event.reminder_offsets or [])  # a copy: the form may change it
+        return cls(**values)
 
 
 def _clean(details: EventDetails) -> EventDetails:
@@ -156,6 +163,7 @@ def _clean(details: EventDetails) -> EventDetails:
         registration_closes_at=closes,
         contact_email=contact,
         dial_in=dial_in,
+        reminder_offsets=reminders.clean_offsets(details.reminder_offsets),
         **links,
     )
 

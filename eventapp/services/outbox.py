@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from eventapp.models import OutboxMessage, OutboxStatus, Registration
@@ -56,16 +56,35 @@ def mail_registrant(
     **context: Any,
 ) -> OutboxMessage:
     """Queue a ``kind`` mail about ``registration`` to its person, in the language they registered in."""
-    return enqueue(
-        session,
-        kind,
-        to_address=registration.person.email,
-        now=now,
-        locale=registration.locale,
-        registration=registration,
-        context=context,
-        status=status,
-    )
+    message = OutboxMessage(**message_values(registration, kind, now=now, status=status, **context))
+    session.add(message)
+    session.flush()
+    return message
+
+
+def message_values(
+    registration: Registration, kind: str, *, now: datetime, status: OutboxStatus = OutboxStatus.QUEUED, **context: Any
+) -> dict[str, Any]:
+    """The columns of a ``kind`` mail about ``registration`` to its person, in their language."""
+    return {
+        "kind": kind,
+        "to_address": registration.person.email,
+        "locale": registration.locale,
+        "registration_id": registration.id,
+        "event_id": registration.event_id,
+        "context": context,
+        "status": status,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Queue many mails (:func:`message_values`) in one executemany: for batches such as the
+    reminders of an event, where a flush per mail would be a statement per person."""
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
 
 
 def recently_mailed(

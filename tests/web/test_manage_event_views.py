@@ -450,9 +450,10 @@ def _slug(data, event_id: int) -> str:
         return session.get(Event, event_id).slug
 
 
-def page_form(page: str) -> dict[str, str]:
-    """The values a browser would send back from a form page, unchanged."""
-    values: dict[str, str] = {}
+def page_form(page: str) -> dict[str, str | list[str]]:
+    """The values a browser would send back from a form page, unchanged (a list for a group of
+    checkboxes sharing one name)."""
+    values: dict[str, str | list[str]] = {}
     for tag in re.findall(r"<input[^>]*>", page):
         name = re.search(r'name="([^"]+)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
@@ -461,7 +462,12 @@ def page_form(page: str) -> dict[str, str]:
             continue
         if kind and kind.group(1) in ("radio", "checkbox") and " checked" not in tag:
             continue
-        values[name.group(1)] = html.unescape(value.group(1)) if value else ""
+        found = html.unescape(value.group(1)) if value else ""
+        if kind and kind.group(1) == "checkbox" and name.group(1) in values:
+            earlier = values[name.group(1)]
+            values[name.group(1)] = [*(earlier if isinstance(earlier, list) else [earlier]), found]
+        else:
+            values[name.group(1)] = found
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
         values[name] = html.unescape(body).strip()
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):

@@ -22,14 +22,26 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventapp.labels import ATTENDANCE_LABELS, FORMAT_LABELS, format_label
-from eventapp.models import BERLIN, AgendaItem, Event, EventAttendance, Mode, Organization, Question, QuestionKind
+from eventapp.labels import ATTENDANCE_LABELS, FORMAT_LABELS, format_label, offset_label
+from eventapp.models import (
+    BERLIN,
+    DEFAULT_REMINDER_OFFSETS,
+    AgendaItem,
+    Event,
+    EventAttendance,
+    Mode,
+    Organization,
+    Question,
+    QuestionKind,
+)
 from eventapp.services.agenda import AgendaInput
 from eventapp.services.event_editor import LINK_FIELDS, MAX_DESCRIPTION, MAX_DIAL_IN, MAX_SUMMARY, MAX_URL, EventDetails
 
@@ -93,6 +105,38 @@ def _web_address(_form: FlaskForm, field: Field) -> None:
     scheme, _sep, rest = value.partition("://")
     if value and (scheme.lower() not in ("http", "https") or not rest.split("/")[0] or any(c.isspace() for c in value)):
         raise StopValidation(str(SERVICE_MESSAGES["not_http"]))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several boxes to tick (weekdays, reminders), rendered as a group like radio buttons."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        # Nothing ticked is fine (the first date's weekday, no reminders); unknown values are not.
+        if self.data and any(value not in {choice[0] for choice in self.iter_choices()} for value in self.data):
+            raise StopValidation(str(self.invalid_message))
+
+    #: What an unknown value is told.
+    invalid_message: Any = SERVICE_MESSAGES["invalid"]
+
+
+#: Reminder offsets the form offers (minutes before the start), longest first.
+REMINDER_CHOICES = (10080, 4320, 1440, 180, 60, 15)
+
+
+class ReminderField(MultiCheckboxField):
+    """The event's reminders: whole minutes among the offered offsets, or none."""
+
+    invalid_message = _l("Please choose the reminders from the list.")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = [int(value) for value in valuelist]
+        except (TypeError, ValueError):
+            self.data = []
+            raise ValueError(str(self.invalid_message)) from None
 
 
 def _link(label: Any) -> URLField:
@@ -227,6 +271,18 @@ class EventForm(DateTemplateForm):
         _l("Dial-in by phone"), filters=[_strip], validators=[Optional(), Length(max=MAX_DIAL_IN, message=TOO_LONG)]
     )
     recording_url = _link(_l("Recording link"))
+    reminder_offsets = ReminderField(_l("Reminders"), coerce=int)
+
+    def setup(self, organizations: list[Organization], event: Event | None) -> Self:
+        """As for every date, plus the reminders on offer: the usual ones and any the event has."""
+        super().setup(organizations, event)
+        offsets = set(REMINDER_CHOICES) | set(event.reminder_offsets or [] if event is not None else [])
+        self.reminder_offsets.choices = [
+            SelectChoice(offset, offset_label(offset)) for offset in sorted(offsets, reverse=True)
+        ]
+        if event is None and not self.is_submitted():
+            self.reminder_offsets.data = list(DEFAULT_REMINDER_OFFSETS)
+        return self
 
     def fill(self, event: Event) -> None:
         """Show the event's current values (GET of the edit page)."""
@@ -238,6 +294,7 @@ class EventForm(DateTemplateForm):
             self[name].data = local(getattr(details, name))
         for name in LINK_FIELDS:
             self[name].data = getattr(details, name) or ""
+        self.reminder_offsets.data = list(details.reminder_offsets)
         for mode in Mode:
             capacity = event.capacity(mode)
             self[f"capacity_{mode.value}"].data = capacity
@@ -278,6 +335,7 @@ class EventForm(DateTemplateForm):
             livestream_url=self.livestream_url.data or None,
             dial_in=self.dial_in.data or None,
             recording_url=self.recording_url.data or None,
+            reminder_offsets=list(self.reminder_offsets.data or []),
         )
 
 

@@ -18,15 +18,19 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from eventapp.blueprints.manage.event_forms import SERVICE_MESSAGES, TOO_LONG, DateTemplateForm, exists_in_berlin
+from eventapp.blueprints.manage.event_forms import (
+    SERVICE_MESSAGES,
+    TOO_LONG,
+    DateTemplateForm,
+    MultiCheckboxField,
+    exists_in_berlin,
+)
 from eventapp.models import BERLIN, Event, EventAttendance, Mode
 from eventapp.services.event_editor import MAX_TOPIC
 from eventapp.services.series.organize import DateTemplate
@@ -63,18 +67,6 @@ TIME_MESSAGE = _l("Please enter a time, for example 12:30.")
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several boxes to tick (weekdays), rendered as a group like radio buttons."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form: FlaskForm) -> None:
-        # An empty choice is fine (the first date's weekday); unknown values are not.
-        if self.data and any(value not in {choice[0] for choice in self.iter_choices()} for value in self.data):
-            raise StopValidation(str(SERVICE_MESSAGES["invalid"]))
 
 
 class _Day(DateField):

@@ -17,6 +17,7 @@ in one place:
   RRULE form every client understands (Outlook mishandles long RDATE lists).
 * Public output never contains join or stream links or personal data; a person's own
   invitation and feed carry their personal join link (``/j/<token>``), never the meeting URL.
+* Only mailed invitations (METHOD:REQUEST) carry a VALARM; no feed does.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
+from eventapp.services.reminders import alarm_offset
 from eventapp.services.translations import gettext_for
 
 PRODID = "-//Suedwestfalen Agentur//eventapp//DE"
@@ -209,12 +211,15 @@ def event_vevent(
     attendee: bool = False,
     cancelled: bool = False,
     locale: str = "de",
+    alarm: timedelta | None = None,
 ) -> icalendar.Event:
     """One VEVENT for ``event``.
 
     ``personal`` makes it the person's own entry (their mode, waiting state, join
     link, and personal SEQUENCE); ``attendee`` adds ORGANIZER's counterpart ATTENDEE
-    (invitations only); ``cancelled`` forces STATUS:CANCELLED (a CANCEL for one person).
+    (invitations only); ``cancelled`` forces STATUS:CANCELLED (a CANCEL for one person);
+    ``alarm`` adds a VALARM that long before the start (mailed invitations only, see
+    :func:`invitation`).
     """
     _ = gettext_for(locale)
     registration = personal.registration if personal else None
@@ -293,7 +298,18 @@ def event_vevent(
     else:
         vevent.add("status", "CONFIRMED")
         vevent.add("transp", "OPAQUE")
+    if alarm is not None and not is_cancelled:
+        vevent.add_component(display_alarm(title, alarm))
     return vevent
+
+
+def display_alarm(title: str, before: timedelta) -> icalendar.Alarm:
+    """A VALARM that shows ``title`` ``before`` the start (ACTION:DISPLAY needs a DESCRIPTION)."""
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", -before)
+    return alarm
 
 
 def build_calendar(
@@ -345,6 +361,12 @@ def invitation(
 
     A CANCEL carries the same UID and a SEQUENCE one above the last REQUEST, with
     STATUS:CANCELLED, so every client removes the entry instead of keeping it.
+
+    A REQUEST carries a VALARM at the event's shortest reminder offset (none when the
+    organizer turned reminders off): the invitation becomes the person's own entry, and
+    an alarm there is what they expect. Feeds carry none — subscribed calendars ignore or
+    strip alarms (Google, Outlook; Apple by default), and an entry from the personal feed
+    beside the accepted invitation would ring twice.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported METHOD {method!r}")
@@ -360,8 +382,14 @@ def invitation(
         attendee=True,
         cancelled=method == "CANCEL",
         locale=registration.locale or "de",
+        alarm=_alarm(registration.event) if method == "REQUEST" else None,
     )
     return build_calendar([vevent], method=method)
+
+
+def _alarm(event: Event) -> timedelta | None:
+    offset = alarm_offset(event)
+    return None if offset is None else timedelta(minutes=offset)
 
 
 def published_dates(
