@@ -121,6 +121,8 @@ class Config:
     RATELIMIT_PER_LINK = os.environ.get("RATELIMIT_PER_LINK", "30 per hour")
     #: Requests for lost manage links per client ("Anmeldung wiederfinden").
     RATELIMIT_LOST_LINKS = os.environ.get("RATELIMIT_LOST_LINKS", "5 per minute; 30 per hour")
+    #: Check-in requests per device token or staff member (never per address: a venue's Wi-Fi is one).
+    RATELIMIT_CHECKIN = os.environ.get("RATELIMIT_CHECKIN", "300 per minute")
     #: Retry-After only on 429 (blueprints/errors.py), not on every limited answer.
     RATELIMIT_HEADERS_ENABLED = False
     #: Failed sign-ins per client address, and per account (the address typed in) — issue 7 Part 1.

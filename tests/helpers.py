@@ -80,3 +80,38 @@ def recorded_selects(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
+
+
+def run_concurrently(app: Any, jobs: list[Callable[[Session], Any]]) -> tuple[list[Any], list[BaseException]]:
+    """Run each job in its own thread and session at the same moment (a barrier), committing each;
+    returns the jobs' results and the exceptions raised (in finishing order)."""
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from eventapp.database import configure_engine
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=len(jobs), max_overflow=0)
+    configure_engine(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run(job: Callable[[Session], Any]) -> None:
+        try:
+            with factory() as own:
+                barrier.wait()
+                results.append(job(own))
+                own.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    return results, errors

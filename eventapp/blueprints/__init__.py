@@ -15,6 +15,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
 
+    from eventapp.blueprints.checkin.api import bp as checkin_bp
+
+    app.register_blueprint(checkin_bp)
+
     from eventapp.blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)

@@ -52,6 +52,7 @@ DOMAIN_STATUSES = {
     "validation_error": 400,
     "not_found": 404,
     "forbidden": 403,
+    "unauthorized": 401,
     "link_expired": 410,
     "handover_expired": 410,
     "join_link_gone": 410,

@@ -16,6 +16,8 @@ links. Only a 429 carries ``Retry-After`` (``errors.handle_http``).
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
@@ -36,3 +38,19 @@ manage_budget = limiter.shared_limit(_setting("RATELIMIT_MANAGE"), scope="manage
 link_budget = limiter.shared_limit(_setting("RATELIMIT_PER_LINK"), scope="link", key_func=_link_key, methods=["POST"])
 #: Drawing a certificate PDF costs real work, so its GET gets the manage pages' budget per client.
 certificate_budget = limiter.shared_limit(_setting("RATELIMIT_MANAGE"), scope="certificate")
+
+
+def _checkin_key() -> str:
+    """One budget per device token or signed-in user — never per address: a venue's Wi-Fi is one."""
+    from eventapp.security import signed_in_user
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return "device:" + hashlib.sha256(token.strip().encode("utf-8", "replace")).hexdigest()[:32]
+    user = signed_in_user()
+    return f"user:{user.id}" if user is not None else "anonymous"
+
+
+#: Check-in scans, batches and actions per device token or user (``RATELIMIT_CHECKIN``).
+checkin_budget = limiter.shared_limit(_setting("RATELIMIT_CHECKIN"), scope="checkin", key_func=_checkin_key)

@@ -26,3 +26,7 @@ def register_commands(app: Flask) -> None:
     from eventapp.commands.users import create_user_command
 
     app.cli.add_command(create_user_command)
+
+    from eventapp.commands.checkin import create_checkin_token_command
+
+    app.cli.add_command(create_checkin_token_command)

@@ -3,6 +3,7 @@
 from eventapp.models.attendance import Attendance, AttendanceSource
 from eventapp.models.audit import ActorKind, AuditEntry
 from eventapp.models.base import BERLIN, TZID, Base, utcnow
+from eventapp.models.checkin_device import CheckinDevice
 from eventapp.models.event import (
     DEFAULT_REMINDER_OFFSETS,
     PUBLIC_STATUSES,
@@ -49,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CancelReason",
+    "CheckinDevice",
     "Event",
     "EventAttendance",
     "EventStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.models.base import Base, utcnow
@@ -54,8 +54,8 @@ class Attendance(Base):
     source: Mapped[AttendanceSource] = mapped_column(_enum(AttendanceSource, "attendance_source"))
     #: Name of the door or station ("Eingang Nord"); empty for joins through the link.
     station: Mapped[str] = mapped_column(String(100), default="")
-    #: The check-in device (token) that recorded it; its table comes with the check-in API.
-    device_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: The check-in device (token) that recorded it.
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_device.id"), index=True)
     #: The staff member whose session recorded it.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     first_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,8 +25,6 @@ from sqlalchemy.orm import Session
 
 from eventapp.models import (
     ACTIVE_STATUSES,
-    ActorKind,
-    Attendance,
     AttendanceSource,
     Event,
     EventStatus,
@@ -35,7 +33,7 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
-from eventapp.services import audit, outbox, seats
+from eventapp.services import audit, checkin, outbox, seats
 from eventapp.services.audit import Actor
 from eventapp.services.capacity import Tally
 from eventapp.services.errors import AlreadyRegistered, DomainError, EventCancelled, InvalidState
@@ -164,24 +162,8 @@ def add_registration(
         detail["capacity"] = {"from": raised.old, "to": raised.new}
     audit.record(session, actor, "registration.added", registration, now=now, detail=detail)
     if check_in:
-        session.add(
-            Attendance(
-                registration_id=registration.id,
-                event_id=event.id,
-                mode=registration.mode,
-                source=AttendanceSource.WALK_IN,
-                user_id=actor.id if actor.kind is ActorKind.USER else None,
-                first_at=now,
-                last_at=now,
-            )
-        )
-        audit.record(
-            session,
-            actor,
-            "registration.checked_in",
-            registration,
-            now=now,
-            detail={"mode": registration.mode.value, "source": AttendanceSource.WALK_IN.value},
+        checkin.record_arrival(
+            session, registration, now=now, scanner=checkin.Scanner.for_actor(actor), source=AttendanceSource.WALK_IN
         )
     if notify:
         outbox.mail_registrant(session, registration, "ticket", now=now, reason="added")

@@ -3,14 +3,11 @@ waiter, cancel, re-send; full modes grow by exactly one for exactly that person.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import func, select
 
-from eventapp.database import configure_engine
 from eventapp.models import (
     ActorKind,
     Attendance,
@@ -29,6 +26,7 @@ from eventapp.services.admission import AlreadyActive, EventIsDraft, NotWaiting
 from eventapp.services.audit import Actor
 from eventapp.services.errors import EventCancelled, InvalidState, ValidationError
 from eventapp.services.submission import RegistrationInput
+from tests.helpers import run_concurrently
 
 S = RegistrationStatus
 
@@ -258,28 +256,7 @@ def test_only_a_waiting_registration_can_be_promoted(session, make, now, organiz
 
 
 def _concurrently(app, jobs) -> list[BaseException]:
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=len(jobs), max_overflow=0)
-    configure_engine(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job) -> None:
-        try:
-            with factory() as own:
-                barrier.wait()
-                job(own)
-                own.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    engine.dispose()
-    return errors
+    return run_concurrently(app, jobs)[1]
 
 
 def test_concurrent_promotions_into_a_full_mode_raise_by_one_each_and_seat_each_once(

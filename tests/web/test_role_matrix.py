@@ -25,7 +25,7 @@ from tests.web.test_manage_series_views import series_form
 #: Prefixes of the guarded areas; every rule under them needs a decision, as do the endpoints below.
 GUARDED_PREFIXES = ("/manage", "/admin")
 #: Blueprints whose every route needs a decision wherever it is mounted (sign-in, reset, invitation).
-GUARDED_BLUEPRINTS = ("auth.",)
+GUARDED_BLUEPRINTS = ("auth.", "checkin.")
 
 VISITORS = ("anonymous", "attendee", "staff", "other_organizer", "organizer", "admin")
 LOGIN = "login"
@@ -54,6 +54,8 @@ class World:
     series_date: int = 0
     #: An agenda item of the draft.
     agenda_item: int = 0
+    #: The organizer's event's slug (the check-in API names events by slug).
+    event_slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Decision:
     expect: dict[str, int | str]
     method: str = "GET"
     form: Callable[[World], dict[str, Any]] = field(default=lambda world: {})
+    #: A JSON API route: the body is sent as JSON with the page's CSRF token in ``X-CSRFToken``.
+    json: bool = False
 
 
 ORGANIZATION_FORM = {"name": "Stadt Soest", "slug": "soest", "contact_email": "digital@soest.de", "kind": "pioneer"}
@@ -84,6 +88,18 @@ def signed_in(**statuses: int) -> dict[str, int | str]:
 def organizers(status: int, *, other: int = 403) -> dict[str, int | str]:
     """The event's organizers and admins get ``status``; staff 403; another organization's organizer ``other``."""
     return signed_in(staff=403, other_organizer=other, organizer=status, admin=status)
+
+
+def checkin_api(status: int) -> dict[str, int | str]:
+    """The check-in API: JSON 401 without a session; the event's staff, organizers and admins ``status``."""
+    return {
+        "anonymous": 401,
+        "attendee": 401,
+        "staff": status,
+        "other_organizer": 403,
+        "organizer": status,
+        "admin": status,
+    }
 
 
 def event_form(organization: int | None) -> dict[str, str]:
@@ -334,6 +350,39 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         "POST",
         lambda w: {"what": "link"},
     ),
+    # The check-in API (issue 9): staff assigned to the event, its organizers and admins; JSON 401
+    # without a session, 403 for others — before anything is read or recorded. (Device tokens: test_checkin_api.)
+    ("checkin.check_in", "POST"): Decision(
+        lambda w: "/api/v1/checkin", checkin_api(200), "POST", lambda w: {"code": "x", "event": w.event_slug}, True
+    ),
+    ("checkin.batch", "POST"): Decision(
+        lambda w: "/api/v1/checkin/batch",
+        checkin_api(200),
+        "POST",
+        lambda w: {"event": w.event_slug, "scans": []},
+        True,
+    ),
+    ("checkin.offline", "GET"): Decision(lambda w: f"/api/v1/checkin/{w.event_slug}/offline", checkin_api(200)),
+    ("checkin.search", "GET"): Decision(lambda w: f"/api/v1/checkin/{w.event_slug}/search?q=a", checkin_api(200)),
+    # In sorted order: admitted on site (already on site: checked in), by hand (already), undone.
+    ("checkin.admit_on_site", "POST"): Decision(
+        lambda w: f"/api/v1/checkin/{w.event_slug}/registrations/{w.registration}/on-site",
+        checkin_api(200),
+        "POST",
+        json=True,
+    ),
+    ("checkin.check_in_by_hand", "POST"): Decision(
+        lambda w: f"/api/v1/checkin/{w.event_slug}/registrations/{w.registration}",
+        checkin_api(200),
+        "POST",
+        json=True,
+    ),
+    ("checkin.undo", "POST"): Decision(
+        lambda w: f"/api/v1/checkin/{w.event_slug}/registrations/{w.registration}/undo",
+        checkin_api(200),
+        "POST",
+        json=True,
+    ),
 }
 
 
@@ -388,6 +437,7 @@ def world(data) -> World:
             series=series.id,
             series_date=series_date.id,
             agenda_item=item.id,
+            event_slug=event.slug,
         )
 
 
@@ -416,6 +466,9 @@ def test_each_visitor_gets_the_decided_outcome_on_every_route(app, world, visito
         url = decision.url(world)
         if method == "GET":
             response = client.get(url)
+        elif decision.json:
+            headers = {"X-CSRFToken": csrf_token(client, "/")}
+            response = client.open(url, method=method, json=decision.form(world), headers=headers)
         else:
             values = {"csrf_token": csrf_token(client, "/"), **decision.form(world)}
             response = client.open(url, method=method, data=values)

@@ -22,16 +22,37 @@ from eventapp.blueprints.api.schemas import (
     EventOut,
     RegistrationRequest,
 )
+from eventapp.blueprints.checkin.schemas import (
+    BatchRequest,
+    BatchResponse,
+    CheckinRequest,
+    CheckinResponse,
+    OfflinePackage,
+    SearchResponse,
+    StationRequest,
+)
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 #: Request models are documented as validated, response models as serialised.
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (RegistrationRequest,)
-RESPONSE_MODELS: tuple[type[BaseModel], ...] = (EventOut, EventList, ErrorResponse, CheckInbox)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (RegistrationRequest, CheckinRequest, BatchRequest, StationRequest)
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    EventOut,
+    EventList,
+    ErrorResponse,
+    CheckInbox,
+    CheckinResponse,
+    BatchResponse,
+    OfflinePackage,
+    SearchResponse,
+)
 
 ERROR_DESCRIPTIONS = {
     400: "`validation_error`: the request is not valid; `fields` names each problem.",
+    401: "`unauthorized`: no staff session, or the device token is unknown, revoked or expired.",
+    403: "`forbidden`: the signed-in user may not check in at this event, or the device token is for another event.",
     404: "`not_found`: no such (public) event.",
     405: "`method_not_allowed`.",
+    "409c": "`not_checked_in` (undo without a check-in), `mode_full` (no free on-site seat), `invalid_state`.",
     409: "`registration_not_open`, `registration_closed`, `event_cancelled` or `mode_not_offered`.",
     413: "`payload_too_large`: the body exceeds the size limit.",
     415: "`unsupported_media_type`: the body is not JSON (send `Content-Type: application/json`).",
@@ -47,10 +68,11 @@ def _json_content(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": _ref(model)}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
+def _errors(*statuses: int | str) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    for status in statuses:
-        response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], "content": _json_content(ErrorResponse)}
+    for key in statuses:
+        status = int(str(key).rstrip("c"))
+        response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[key], "content": _json_content(ErrorResponse)}
         if status == 429:
             response["headers"] = {
                 "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
@@ -103,6 +125,134 @@ SERIES_SLUG_PARAMETER = {
     "description": "The series' slug, as in its page URL (`/series/<slug>`).",
     "schema": {"type": "string"},
 }
+
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A check-in device token (organizer area or `flask create-checkin-token`); implies the event "
+        "and the station. No CSRF token needed.",
+    },
+    "cookieAuth": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "A signed-in staff member (assigned to the event), organizer of its organization or admin; "
+        "every write must send the page's CSRF token as `X-CSRFToken` (else 400 `csrf_failed`).",
+    },
+}
+CHECKIN_SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
+CHECKIN_SLUG = {**SLUG_PARAMETER, "description": "The event's slug (a device token's own event)."}
+REGISTRATION_ID = {
+    "name": "registration_id",
+    "in": "path",
+    "required": True,
+    "description": "The registration's id (from a search or a scan result).",
+    "schema": {"type": "integer"},
+}
+
+
+def _checkin_action(operation_id: str, summary: str, description: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "security": CHECKIN_SECURITY,
+            "parameters": [CHECKIN_SLUG, REGISTRATION_ID],
+            "requestBody": {"required": False, "content": _json_content(StationRequest)},
+            "responses": {
+                "200": {"description": "The result.", "content": _json_content(CheckinResponse)},
+                **_errors(400, 401, 403, 404, "409c", 415, 429),
+            },
+        }
+    }
+
+
+def _checkin_paths() -> dict[str, Any]:
+    """The check-in API (issue 9; DESIGN §5)."""
+    registration = "/api/v1/checkin/{slug}/registrations/{registration_id}"
+    return {
+        "/api/v1/checkin": {
+            "post": {
+                "operationId": "checkIn",
+                "summary": "Check in a scanned ticket",
+                "description": "Any string `code` is judged and answered with 200: `ok` (recorded now), "
+                "`already_checked_in` (with the first time and station), `wrong_event`, `wrong_mode` (an online "
+                "registration; staff may admit it on site), `cancelled`, `waitlisted`, `not_confirmed`, `invalid` "
+                "(not an authentic ticket of ours, another key, or a re-issued one). A repeated `nonce` from the "
+                "same device or user changes nothing and gets the first answer again.",
+                "security": CHECKIN_SECURITY,
+                "requestBody": {"required": True, "content": _json_content(CheckinRequest)},
+                "responses": {
+                    "200": {"description": "The verdict.", "content": _json_content(CheckinResponse)},
+                    **_errors(400, 401, 403, 404, 413, 415, 429),
+                },
+            }
+        },
+        "/api/v1/checkin/batch": {
+            "post": {
+                "operationId": "checkInBatch",
+                "summary": "Sync the scans of an offline station",
+                "description": "Each scan is judged as by `checkIn` (source offline-sync, at its `scanned_at` when "
+                "plausible). A ticket that was in before, or a nonce sent before, is reported as `duplicate` and "
+                "counted once; resending a whole batch is safe.",
+                "security": CHECKIN_SECURITY,
+                "requestBody": {"required": True, "content": _json_content(BatchRequest)},
+                "responses": {
+                    "200": {"description": "One result per scan, in order.", "content": _json_content(BatchResponse)},
+                    **_errors(400, 401, 403, 404, 413, 415, 429),
+                },
+            }
+        },
+        "/api/v1/checkin/{slug}/offline": {
+            "get": {
+                "operationId": "getOfflinePackage",
+                "summary": "What an offline station needs",
+                "description": "Public keys by key id (tickets verify without the server), revoked ticket serials, "
+                "names for display by ticket id, and who is already in. Contains personal data: keep it on the "
+                "device only until the event is over.",
+                "security": CHECKIN_SECURITY,
+                "parameters": [CHECKIN_SLUG],
+                "responses": {
+                    "200": {"description": "The package.", "content": _json_content(OfflinePackage)},
+                    **_errors(401, 403, 404, 429),
+                },
+            }
+        },
+        "/api/v1/checkin/{slug}/search": {
+            "get": {
+                "operationId": "searchRegistrations",
+                "summary": "Find a person at the door",
+                "description": "Up to 20 registrations whose names, email or organization contain every word of `q`.",
+                "security": CHECKIN_SECURITY,
+                "parameters": [
+                    CHECKIN_SLUG,
+                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}},
+                ],
+                "responses": {
+                    "200": {"description": "Matches.", "content": _json_content(SearchResponse)},
+                    **_errors(401, 403, 404, 429),
+                },
+            }
+        },
+        registration: _checkin_action(
+            "checkInRegistration", "Check in a person found by search", "The same results as a scan (source search)."
+        ),
+        registration + "/undo": _checkin_action(
+            "undoCheckIn",
+            "Undo a door check-in",
+            "Deletes the on-site record; the history keeps the check-in and its undo. 409 `not_checked_in` "
+            "without one.",
+        ),
+        registration + "/on-site": _checkin_action(
+            "admitOnSite",
+            "Admit an online registration on site",
+            "Moves a confirmed online registration to a free on-site seat (409 `mode_full` when none is free or "
+            "someone waits for one) and checks it in.",
+        ),
+    }
 
 
 @cache
@@ -163,6 +313,7 @@ def _document() -> dict[str, Any]:
                 },
             }
         },
+        **_checkin_paths(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenAPI",
@@ -181,7 +332,7 @@ def _document() -> dict[str, Any]:
             'with offset; errors come as `{"error": {"code", "message", "fields"}}`.',
         },
         "paths": paths,
-        "components": {"schemas": _components()},
+        "components": {"schemas": _components(), "securitySchemes": SECURITY_SCHEMES},
     }
 
 
