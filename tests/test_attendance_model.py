@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from eventapp.models import Attendance, AttendanceSource, Mode
+from eventapp.models import Attendance, AttendanceSource, CheckinDevice, Mode
 
 AT = datetime(2027, 3, 18, 9, 5, tzinfo=UTC)
 
@@ -34,12 +34,15 @@ def test_a_nonce_is_unique_per_device_and_per_user_not_across_them(session, make
     event = make.event()
     first, second, third = (make.registration(event) for _ in range(3))
     staff = make.user(role="staff", organizations=[event.organization])
-    session.add(arrival(first, device_id=1, nonce="scan-1"))
-    session.add(arrival(second, device_id=2, nonce="scan-1"))
+    one, two = (CheckinDevice(event_id=event.id, station=f"S{n}", token_hash=f"{n}" * 64) for n in (1, 2))
+    session.add_all([one, two])
+    session.flush()
+    session.add(arrival(first, device_id=one.id, nonce="scan-1"))
+    session.add(arrival(second, device_id=two.id, nonce="scan-1"))
     session.add(arrival(third, user_id=staff.id, nonce="scan-1"))
     session.flush()  # the same nonce from another device or a staff session is another scan
 
-    session.add(arrival(make.registration(event), device_id=1, nonce="scan-1"))
+    session.add(arrival(make.registration(event), device_id=one.id, nonce="scan-1"))
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
