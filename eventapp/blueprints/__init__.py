@@ -19,6 +19,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(checkin_bp)
 
+    from eventapp.blueprints.checkin.page import bp as checkin_page_bp
+
+    app.register_blueprint(checkin_page_bp)
+
     from eventapp.blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)

@@ -307,6 +307,7 @@ PAGES: dict[str, Callable[[Site], str]] = {
     "join before the window": lambda s: f"/j/{s.join}",
     "join link of an on-site seat": lambda s: f"/j/{s.join_on_site}",
     "join link not valid": lambda s: "/j/no-such-token",
+    "check-in page without sign-in": lambda s: f"/checkin/{CONFERENCE}",
 }
 
 #: The organizer (demo data's Südwestfalen Agentur) who signs in for :data:`SIGNED_IN_PAGES`.
@@ -341,6 +342,7 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer series": lambda s: f"/manage/series/{s.pausenhof}",
     "organizer series date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}",
     "organizer series leave out a date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}/skip",
+    "check-in page": lambda s: f"/checkin/{CONFERENCE}",
 }
 
 

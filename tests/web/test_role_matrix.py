@@ -25,7 +25,7 @@ from tests.web.test_manage_series_views import series_form
 #: Prefixes of the guarded areas; every rule under them needs a decision, as do the endpoints below.
 GUARDED_PREFIXES = ("/manage", "/admin")
 #: Blueprints whose every route needs a decision wherever it is mounted (sign-in, reset, invitation).
-GUARDED_BLUEPRINTS = ("auth.", "checkin.")
+GUARDED_BLUEPRINTS = ("auth.", "checkin.", "checkin_page.")
 
 VISITORS = ("anonymous", "attendee", "staff", "other_organizer", "organizer", "admin")
 LOGIN = "login"
@@ -364,6 +364,19 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ),
     ("checkin.offline", "GET"): Decision(lambda w: f"/api/v1/checkin/{w.event_slug}/offline", checkin_api(200)),
     ("checkin.search", "GET"): Decision(lambda w: f"/api/v1/checkin/{w.event_slug}/search?q=a", checkin_api(200)),
+    # The check-in page: the shell is public (a device link carries its token in the fragment, which
+    # no server sees); a signed-in user without the right to check in at the event gets 403.
+    ("checkin_page.page", "GET"): Decision(
+        lambda w: f"/checkin/{w.event_slug}", {**checkin_api(200), "anonymous": 200, "attendee": 200}
+    ),
+    # Check-in devices of an event (issue 9 Part 2): its organizers and admins; the token is shown once (201).
+    # On the draft: the event itself is cancelled by then (the decisions run in sorted order).
+    ("manage.create_checkin_device", "POST"): Decision(
+        lambda w: f"/manage/events/{w.draft}/checkin-devices", organizers(201), "POST", lambda w: {"station": "Nord"}
+    ),
+    ("manage.revoke_checkin_device", "POST"): Decision(
+        lambda w: f"/manage/events/{w.event}/checkin-devices/999999/revoke", organizers(303), "POST"
+    ),
     # In sorted order: admitted on site (already on site: checked in), by hand (already), undone.
     ("checkin.admit_on_site", "POST"): Decision(
         lambda w: f"/api/v1/checkin/{w.event_slug}/registrations/{w.registration}/on-site",

@@ -228,6 +228,7 @@ def offline(slug: str) -> Response:
         event_id=event.id,
         title=event.title,
         ends_at=_local(event_end(event)),
+        station=who.scanner.station if who.device_id is not None else None,
         keys=keys,
         revoked=[RevokedTicket(ticket_id=tid, serial=serial) for tid, serial in revoked_tickets(db.session, event)],
         tickets=tickets,

@@ -131,6 +131,7 @@ class OfflinePackage(BaseModel):
     event_id: int
     title: str
     ends_at: datetime
+    station: str | None = Field(description="The device's station (null for a staff session).")
     keys: dict[str, str] = Field(description="Ed25519 public keys (raw, base64url) by key id.")
     revoked: list[RevokedTicket]
     tickets: dict[str, OfflineTicket] = Field(description="By ticket id: names for display and who is in.")

@@ -3,6 +3,7 @@
 from eventapp.blueprints.manage import (
     agenda,  # noqa: F401 - registers the agenda pages on bp
     certificates,  # noqa: F401 - registers sending the certificates of attendance
+    devices,  # noqa: F401 - registers the check-in devices of an event
     events,  # noqa: F401 - registers the event management pages on bp
     questions,  # noqa: F401 - registers the question pages on bp
     registrations,  # noqa: F401 - registers the registration list and its actions on bp

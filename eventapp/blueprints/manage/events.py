@@ -17,12 +17,12 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from eventapp.blueprints.manage.event_forms import CancelEventForm, EventForm
-from eventapp.blueprints.manage.forms import AssignStaffForm, SendCertificatesForm
+from eventapp.blueprints.manage.forms import AssignStaffForm, CheckinDeviceForm, SendCertificatesForm
 from eventapp.blueprints.manage.routes import bp
 from eventapp.extensions import db
-from eventapp.models import Event, EventStatus, Organization, utcnow
+from eventapp.models import CheckinDevice, Event, EventStatus, Organization, utcnow
 from eventapp.security import authorize, current_actor, signed_in_user
-from eventapp.services import admin, capacity, certificates, event_editor, events, permissions
+from eventapp.services import admin, capacity, certificates, checkin_devices, event_editor, events, permissions
 from eventapp.services.errors import DomainError, EventCancelled, ValidationError
 from eventapp.services.events import CapacityBelowSeats, ModeInUse
 
@@ -104,6 +104,8 @@ def render_event_page(
     *,
     staff_form: AssignStaffForm | None = None,
     certificate_form: SendCertificatesForm | None = None,
+    device_form: CheckinDeviceForm | None = None,
+    new_device: tuple[CheckinDevice, str, str] | None = None,
 ) -> str:
     """The event page; ``staff_form`` and ``certificate_form`` carry a refused form back to it."""
     seats = capacity.availability(db.session, event, now=utcnow())
@@ -123,6 +125,10 @@ def render_event_page(
         staff_form=form,
         certificates=certificates.overview(db.session, event, now=utcnow()),
         certificate_form=certificate_form or SendCertificatesForm(),
+        devices=checkin_devices.devices_of(db.session, event),
+        device_valid_until=checkin_devices.valid_until(event),
+        device_form=device_form or CheckinDeviceForm(),
+        new_device=new_device,
     )
 
 

@@ -29,6 +29,16 @@ class InviteForm(FlaskForm):
     organization = SelectField(_l("Organization"), coerce=int, validators=[DataRequired()])
 
 
+class CheckinDeviceForm(FlaskForm):
+    """A check-in device for one station of an event (its token is shown once)."""
+
+    station = StringField(
+        _l("Station"),
+        description=_l("For example “Eingang Nord” — shown with every check-in of this device."),
+        validators=[DataRequired(_l("Please enter the station's name.")), Length(max=100)],
+    )
+
+
 class AssignStaffForm(FlaskForm):
     """Assign one of the organization's check-in staff to an event (the service checks the rule)."""
 
