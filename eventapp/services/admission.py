@@ -119,6 +119,8 @@ def add_registration(
     actor: Actor,
     notify: bool = True,
     check_in: bool = False,
+    scanner: checkin.Scanner | None = None,
+    free_seat_only: bool = False,
 ) -> Admission:
     """Register a person the organizer enters (by phone, at the door): confirmed at once.
 
@@ -127,7 +129,9 @@ def add_registration(
     did not give it on our form. ``notify=False`` sends no ticket mail (the organizer
     unticked it, say for a walk-in who is already inside). A person with an active
     registration gets :class:`AlreadyActive`, naming it. ``check_in`` records the arrival at
-    once (source ``walk-in``): someone registered at the door is already there.
+    once (source ``walk-in``): someone registered at the door is already there; ``scanner``
+    names the check-in station or device that did it. ``free_seat_only`` (the door's walk-in)
+    refuses with ``checkin.SeatsFull`` instead of raising a full mode's capacity.
     """
     event, tally = seats.prepare(session, event, now=now)
     # The rules of the public form apply, except the privacy consent the person gives there.
@@ -136,6 +140,8 @@ def add_registration(
     existing = active_registration(session, event, clean.email)
     if existing is not None:
         raise AlreadyActive(existing)
+    if free_seat_only and seats.mode_is_full(session, event, clean.mode):
+        raise checkin.SeatsFull()
     person = person_for(session, clean.email, clean.locale, now=now)
     registration = Registration(
         event_id=event.id,
@@ -163,7 +169,11 @@ def add_registration(
     audit.record(session, actor, "registration.added", registration, now=now, detail=detail)
     if check_in:
         checkin.record_arrival(
-            session, registration, now=now, scanner=checkin.Scanner.for_actor(actor), source=AttendanceSource.WALK_IN
+            session,
+            registration,
+            now=now,
+            scanner=scanner or checkin.Scanner.for_actor(actor),
+            source=AttendanceSource.WALK_IN,
         )
     if notify:
         outbox.mail_registrant(session, registration, "ticket", now=now, reason="added")

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from eventapp.models import ActorKind, CheckinDevice, Event, EventStatus, User
 from eventapp.services import audit
@@ -107,7 +107,11 @@ def device_by_token(session: Session, token: str, *, now: datetime) -> CheckinDe
     """The working device of ``token``; DeviceUnauthorized for unknown, revoked and expired ones."""
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
         raise DeviceUnauthorized()
-    device = session.scalar(select(CheckinDevice).where(CheckinDevice.token_hash == hash_token(token)))
+    device = session.scalar(
+        select(CheckinDevice)
+        .options(joinedload(CheckinDevice.event))
+        .where(CheckinDevice.token_hash == hash_token(token))
+    )
     if device is None or device.revoked_at is not None or now >= valid_until(device.event):
         raise DeviceUnauthorized()
     return device

@@ -197,6 +197,22 @@
     }).catch(function () { showError(msg("error")); });
   });
 
+  var walkIn = document.getElementById("walkin-form");
+  walkIn.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var field = function (id) { return document.getElementById(id).value.trim(); };
+    var body = {
+      given_name: field("walkin-given"),
+      family_name: field("walkin-family"),
+      email: field("walkin-email"),
+      organization: field("walkin-organization")
+    };
+    if (!deviceToken && station()) { body.station = station(); }
+    api("POST", base + "/walk-ins", body).then(function (answer) {
+      if (answer.status === 201) { walkIn.reset(); show(answer.data); } else { handle(answer); }
+    }).catch(function () { showError(msg("error")); });
+  });
+
   if (deviceToken || hasSession) {
     api("GET", base + "/offline").then(function (answer) {
       if (answer.status !== 200) { return; }

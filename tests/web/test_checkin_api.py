@@ -308,3 +308,33 @@ def test_a_qr_image_from_the_ticket_endpoint_decodes_to_a_code_the_api_accepts(c
     assert len(decoded) == 1 and decoded[0].format == zxingcpp.BarcodeFormat.QRCode
     assert decoded[0].text == world["codes"]["anna"]
     assert scan(client, decoded[0].text, world["token"]).get_json()["result"] == "ok"
+
+
+def test_a_walk_in_is_registered_and_checked_in_while_seats_are_free(app, client, data, world):
+    url = f"/api/v1/checkin/{world['event']}/walk-ins"
+    person = {"given_name": "Walter", "family_name": "Walk", "email": "walter@example.org"}
+    done = client.post(url, json=person, headers=bearer(world["token"]))
+    assert done.status_code == 201
+    body = done.get_json()
+    assert body["result"] == "ok" and body["registration"]["name"] == "Walter Walk" and body["checked_in_at"]
+    again = client.post(url, json=person, headers=bearer(world["token"]))
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_registered"
+    with data() as (session, _make):
+        walter = session.get(Registration, body["registration"]["id"])
+        attendance = session.scalar(select(Attendance).where(Attendance.registration_id == walter.id))
+        assert (attendance.source, attendance.station, attendance.device_id) == (
+            AttendanceSource.WALK_IN,
+            "Eingang Nord",
+            world["device"],
+        )
+        walter.event.capacity_on_site = session.scalar(
+            select(func.count(Registration.id)).where(
+                Registration.event_id == walter.event_id,
+                Registration.mode == Mode.ON_SITE,
+                Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]),
+            )
+        )
+    full = client.post(url, json={**person, "email": "late@example.org"}, headers=bearer(world["token"]))
+    assert full.status_code == 409 and full.get_json()["error"]["code"] == "mode_full"
+    staff, token = staff_client(app)
+    assert staff.post(url, json=person).status_code == 400  # no CSRF header

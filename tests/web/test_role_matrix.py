@@ -390,6 +390,13 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         "POST",
         json=True,
     ),
+    ("checkin.walk_in", "POST"): Decision(
+        lambda w: f"/api/v1/checkin/{w.event_slug}/walk-ins",
+        {**checkin_api(201)},
+        "POST",
+        lambda w: {"given_name": "Walter", "family_name": "Walk", "email": "walk-in@example.org"},
+        True,
+    ),
     ("checkin.undo", "POST"): Decision(
         lambda w: f"/api/v1/checkin/{w.event_slug}/registrations/{w.registration}/undo",
         checkin_api(200),

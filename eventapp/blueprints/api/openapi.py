@@ -30,11 +30,18 @@ from eventapp.blueprints.checkin.schemas import (
     OfflinePackage,
     SearchResponse,
     StationRequest,
+    WalkInRequest,
 )
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 #: Request models are documented as validated, response models as serialised.
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (RegistrationRequest, CheckinRequest, BatchRequest, StationRequest)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    RegistrationRequest,
+    CheckinRequest,
+    BatchRequest,
+    StationRequest,
+    WalkInRequest,
+)
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     EventOut,
     EventList,
@@ -52,7 +59,8 @@ ERROR_DESCRIPTIONS = {
     403: "`forbidden`: the signed-in user may not check in at this event, or the device token is for another event.",
     404: "`not_found`: no such (public) event.",
     405: "`method_not_allowed`.",
-    "409c": "`not_checked_in` (undo without a check-in), `mode_full` (no free on-site seat), `invalid_state`.",
+    "409c": "`not_checked_in` (undo without a check-in), `mode_full` (no free on-site seat), `already_registered`, "
+    "`event_cancelled`, `invalid_state`.",
     409: "`registration_not_open`, `registration_closed`, `event_cancelled` or `mode_not_offered`.",
     413: "`payload_too_large`: the body exceeds the size limit.",
     415: "`unsupported_media_type`: the body is not JSON (send `Content-Type: application/json`).",
@@ -246,6 +254,22 @@ def _checkin_paths() -> dict[str, Any]:
             "Deletes the on-site record; the history keeps the check-in and its undo. 409 `not_checked_in` "
             "without one.",
         ),
+        "/api/v1/checkin/{slug}/walk-ins": {
+            "post": {
+                "operationId": "walkIn",
+                "summary": "Register someone at the door and check them in",
+                "description": "Confirmed at once in mode on_site (the ticket mail goes to the address) and checked "
+                "in (source walk-in), while an on-site seat is free: 409 `mode_full` otherwise, 409 "
+                "`already_registered` when the address has an active registration (find it by search).",
+                "security": CHECKIN_SECURITY,
+                "parameters": [CHECKIN_SLUG],
+                "requestBody": {"required": True, "content": _json_content(WalkInRequest)},
+                "responses": {
+                    "201": {"description": "Registered and checked in.", "content": _json_content(CheckinResponse)},
+                    **_errors(400, 401, 403, 404, "409c", 415, 429),
+                },
+            }
+        },
         registration + "/on-site": _checkin_action(
             "admitOnSite",
             "Admit an online registration on site",

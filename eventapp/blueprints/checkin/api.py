@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.wrappers import Response
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from eventapp.blueprints.api.routes import json_object, validate
@@ -34,17 +35,19 @@ from eventapp.blueprints.checkin.schemas import (
     SearchHit,
     SearchResponse,
     StationRequest,
+    WalkInRequest,
 )
 from eventapp.blueprints.limits import checkin_budget
 from eventapp.extensions import csrf, db
 from eventapp.keys import current_keyring
 from eventapp.models import BERLIN, Attendance, Event, Mode, Registration, utcnow
 from eventapp.security import signed_in_user
-from eventapp.services import checkin, checkin_devices, permissions, roster
+from eventapp.services import admission, checkin, checkin_devices, permissions, roster
 from eventapp.services import events as event_service
 from eventapp.services.calendar import event_end
 from eventapp.services.checkin import Outcome, Result, Scanner
 from eventapp.services.errors import ValidationError
+from eventapp.services.submission import RegistrationInput
 from eventapp.services.tickets import public_key_text, revoked_tickets
 
 bp = Blueprint("checkin", __name__, url_prefix="/api/v1/checkin")
@@ -158,8 +161,9 @@ def check_in() -> Response:
     outcome = checkin.check_in_code(
         db.session, current_keyring(), who.event, body.code, now=utcnow(), scanner=scanner, nonce=body.nonce
     )
+    response = _json(CheckinResponse(**outcome_out(outcome)))  # before the commit expires what it shows
     db.session.commit()
-    return _json(CheckinResponse(**outcome_out(outcome)))
+    return response
 
 
 @bp.post("/batch")
@@ -195,8 +199,9 @@ def batch() -> Response:
                 clock_adjusted=scanned_at is None,
             )
         )
+    response = _json(BatchResponse(results=results))
     db.session.commit()
-    return _json(BatchResponse(results=results))
+    return response
 
 
 @bp.get("/<slug>/offline")
@@ -293,8 +298,9 @@ def check_in_by_hand(slug: str, registration_id: int) -> Response:
     outcome = checkin.check_in_registration(
         db.session, registration, now=utcnow(), scanner=_scanner(who, body), nonce=body.nonce
     )
+    response = _json(CheckinResponse(**outcome_out(outcome)))
     db.session.commit()
-    return _json(CheckinResponse(**outcome_out(outcome)))
+    return response
 
 
 @bp.post("/<slug>/registrations/<int:registration_id>/undo")
@@ -318,3 +324,37 @@ def admit_on_site(slug: str, registration_id: int) -> Response:
     outcome = checkin.admit_on_site(db.session, registration, now=utcnow(), scanner=_scanner(who, body))
     db.session.commit()
     return _json(CheckinResponse(**outcome_out(outcome)))
+
+
+@bp.post("/<slug>/walk-ins")
+@session_csrf
+@checkin_budget
+def walk_in(slug: str) -> tuple[Response, int]:
+    """Register someone at the door and check them in (201), while an on-site seat is free
+    (409 ``mode_full`` otherwise; 409 ``already_registered`` names nothing else)."""
+    who = caller(slug)
+    body = validate(WalkInRequest, json_object())
+    data = RegistrationInput(
+        given_name=body.given_name,
+        family_name=body.family_name,
+        email=body.email,
+        organization=body.organization,
+        mode=Mode.ON_SITE.value,
+        locale=str(get_locale()),
+    )
+    scanner = who.scanner.at(body.station) if body.station else who.scanner
+    admitted = admission.add_registration(
+        db.session,
+        who.event,
+        data,
+        now=utcnow(),
+        actor=scanner.actor,
+        check_in=True,
+        scanner=scanner,
+        free_seat_only=True,
+    )
+    registration = admitted.registration
+    outcome = Outcome(Result.OK, registration, checkin.door_record(db.session, registration))
+    response = _json(CheckinResponse(**outcome_out(outcome)))
+    db.session.commit()
+    return response, 201

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from eventapp.services.checkin import MAX_NONCE, Result
 from eventapp.services.checkin_devices import MAX_STATION
+from eventapp.services.submission import MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION
 
 ResultName = Literal[
     "ok",
@@ -77,6 +78,19 @@ class StationRequest(BaseModel):
 
     station: Station | None = None
     nonce: Nonce | None = None
+
+
+class WalkInRequest(BaseModel):
+    """Someone without a registration at the door: registered (confirmed) and checked in at once,
+    while the on-site mode has a free seat; the ticket mail goes to the address."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="WalkInRequest")
+
+    given_name: Annotated[str, StringConstraints(max_length=MAX_NAME)]
+    family_name: Annotated[str, StringConstraints(max_length=MAX_NAME)]
+    email: Annotated[str, StringConstraints(max_length=MAX_EMAIL)]
+    organization: Annotated[str, StringConstraints(max_length=MAX_ORGANIZATION)] = ""
+    station: Station | None = None
 
 
 # --- answers ------------------------------------------------------------------------------
