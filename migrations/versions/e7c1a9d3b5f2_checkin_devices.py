@@ -1,7 +1,7 @@
 """Check-in devices (issue 9 Part 2): a station's hashed Bearer token per event; attendance names its device.
 
 Revision ID: e7c1a9d3b5f2
-Revises: c4e6f8a0b2d3
+Revises: e7a9c1d3f5b4
 Create Date: 2026-12-01 17:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "e7c1a9d3b5f2"
-down_revision = "c4e6f8a0b2d3"
+down_revision = "e7a9c1d3f5b4"
 branch_labels = None
 depends_on = None
 
