@@ -11,6 +11,10 @@ def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     hardening.init_app(app)
 
+    from eventapp.blueprints.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
     from eventapp.blueprints.api import bp as api_bp
 
     app.register_blueprint(api_bp)
