@@ -145,6 +145,21 @@ def test_english_subjects_name_the_event(session, registration_for, smtp_server,
     ]
 
 
+def test_mails_name_a_series_date_with_its_topic_as_the_calendar_does(
+    session, registration_for, event, smtp_server, now
+):
+    # Regression: the feeds' SUMMARY said "Pausenhof: Open Data" while the mails said "Pausenhof".
+    event.topic = "Open Data"
+    registration = registration_for("de", **CONFIRMED)
+    send(session, registration, "ticket", now, reason="confirmed")
+    mail.deliver_outbox(session, now=now)
+
+    (received,) = smtp_server.messages
+    assert received["Subject"] == "Ihr Ticket: Smart Cities: Konferenz: Open Data"
+    assert "Smart Cities: Konferenz: Open Data" in text_of(received)
+    assert "Smart Cities: Konferenz: Open Data" in html_of(received)
+
+
 def test_english_mails_write_dates_the_british_way_with_the_24_hour_clock(session, registration_for, smtp_server, now):
     registration = registration_for("en", **PENDING)
     send(session, registration, "confirm_email", now, waitlisted=False)
