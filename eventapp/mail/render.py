@@ -45,6 +45,7 @@ from eventapp.keys import current_keyring
 from eventapp.models import (
     CancelReason,
     Event,
+    EventMessage,
     Mode,
     OutboxMessage,
     Person,
@@ -251,6 +252,8 @@ class _Data:
     event: Event | None
     person: Person | None
     series_registration: SeriesRegistration | None
+    #: The organizer's message this mail delivers (kind ``event_message``).
+    organizer_message: EventMessage | None = None
 
 
 def _load(session: Session, message: OutboxMessage) -> _Data:
@@ -266,7 +269,10 @@ def _load(session: Session, message: OutboxMessage) -> _Data:
     )
     if message.registration_id and registration is None:
         raise RenderError(f"registration {message.registration_id} no longer exists")
-    return _Data(registration, event, person, series_registration)
+    organizer_message = session.get(EventMessage, message.event_message_id) if message.event_message_id else None
+    if message.kind == "event_message" and organizer_message is None:
+        raise RenderError("the organizer's message no longer exists")
+    return _Data(registration, event, person, series_registration, organizer_message)
 
 
 def _locale(message: OutboxMessage) -> str:
@@ -309,6 +315,7 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
             "event": event,
             "person": data.person,
             "series_registration": series_registration,
+            "organizer_message": data.organizer_message,
             "series_dates": series_dates,
             "series_calendar": bool(published),
             "context": dict(message.context or {}),
@@ -330,6 +337,9 @@ def build_message(session: Session, message: OutboxMessage, *, now: datetime) ->
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id(message, sender)
     email["Auto-Submitted"] = "auto-generated"
+    if data.organizer_message is not None and event is not None:
+        # An organizer's message invites answers: they go to the event's contact, not to the sender.
+        email["Reply-To"] = event.organizer_email
     email.set_content(text, cte="quoted-printable")
     email.add_alternative(html, subtype="html", cte="quoted-printable")
     if method is not None:

@@ -19,6 +19,7 @@ from eventapp.models.event import (
 )
 from eventapp.models.handover import Handover
 from eventapp.models.link_request import LinkRequest
+from eventapp.models.message import EventMessage
 from eventapp.models.outbox import OutboxMessage, OutboxStatus
 from eventapp.models.registration import (
     ACTIVE_STATUSES,
@@ -53,6 +54,7 @@ __all__ = [
     "CheckinDevice",
     "Event",
     "EventAttendance",
+    "EventMessage",
     "EventStatus",
     "Handover",
     "LinkRequest",

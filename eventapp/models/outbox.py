@@ -41,6 +41,8 @@ class OutboxMessage(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
     series_registration_id: Mapped[int | None] = mapped_column(ForeignKey("series_registration.id"))
+    #: The organizer's message this mail delivers to one of its recipients (issue 7 Part 5).
+    event_message_id: Mapped[int | None] = mapped_column(ForeignKey("event_message.id"), index=True)
     #: Extra values for the template (e.g. an organizer's message).
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED)

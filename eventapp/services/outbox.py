@@ -21,6 +21,7 @@ def enqueue(
     registration: Registration | None = None,
     event_id: int | None = None,
     series_registration_id: int | None = None,
+    event_message_id: int | None = None,
     context: dict[str, Any] | None = None,
     status: OutboxStatus = OutboxStatus.QUEUED,
 ) -> OutboxMessage:
@@ -36,6 +37,7 @@ def enqueue(
         registration_id=registration.id if registration is not None else None,
         event_id=registration.event_id if registration is not None else event_id,
         series_registration_id=series_registration_id,
+        event_message_id=event_message_id,
         context=context or {},
         status=status,
         next_attempt_at=now,
@@ -53,17 +55,26 @@ def mail_registrant(
     *,
     now: datetime,
     status: OutboxStatus = OutboxStatus.QUEUED,
+    event_message_id: int | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Queue a ``kind`` mail about ``registration`` to its person, in the language they registered in."""
-    message = OutboxMessage(**message_values(registration, kind, now=now, status=status, **context))
+    message = OutboxMessage(
+        **message_values(registration, kind, now=now, status=status, event_message_id=event_message_id, **context)
+    )
     session.add(message)
     session.flush()
     return message
 
 
 def message_values(
-    registration: Registration, kind: str, *, now: datetime, status: OutboxStatus = OutboxStatus.QUEUED, **context: Any
+    registration: Registration,
+    kind: str,
+    *,
+    now: datetime,
+    status: OutboxStatus = OutboxStatus.QUEUED,
+    event_message_id: int | None = None,
+    **context: Any,
 ) -> dict[str, Any]:
     """The columns of a ``kind`` mail about ``registration`` to its person, in their language."""
     return {
@@ -72,6 +83,7 @@ def message_values(
         "locale": registration.locale,
         "registration_id": registration.id,
         "event_id": registration.event_id,
+        "event_message_id": event_message_id,
         "context": context,
         "status": status,
         "attempts": 0,
@@ -97,12 +109,15 @@ def recently_mailed(
 ) -> bool:
     """Whether a mail went (or is going) to this address about this event since ``since``.
 
-    Used to limit re-sent links to one every few minutes per address and event.
+    Used to limit re-sent links to one every few minutes per address and event; messages
+    from the organizer (``event_message``) do not count.
     """
     query = select(func.count(OutboxMessage.id)).where(
         OutboxMessage.to_address == to_address,
         OutboxMessage.created_at >= since,
         OutboxMessage.status != OutboxStatus.DROPPED,  # not sent, so it limits nothing
+        # An organizer's message is not a mail the public form set off: it must not hold back a link.
+        OutboxMessage.event_message_id.is_(None),
     )
     if series_registration_id is not None:
         query = query.where(OutboxMessage.series_registration_id == series_registration_id)

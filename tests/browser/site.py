@@ -75,6 +75,8 @@ class Site:
     #: An agenda item and a question of the conference.
     agenda_item: int = 0
     question: int = 0
+    #: A message to the conference's registrants (organizer's message pages).
+    message: int = 0
 
 
 def _register(client, url: str, **fields: str) -> None:
@@ -251,6 +253,24 @@ def build_site(app: Flask) -> Site:
         db.session.remove()
     assert joins.get(site.online) and joins.get(site.confirmed), "confirmed seats come with a join link"
     tokens.update(join=joins[site.online], join_on_site=joins[site.confirmed])
+    with app.app_context():
+        from eventapp.services import messages
+        from eventapp.services.audit import CLI
+        from eventapp.services.roster import RosterFilter
+
+        conference = db.session.get(Event, tokens["conference"])
+        message = messages.send_message(
+            db.session,
+            conference,
+            subject="Raumänderung",
+            body="Wir treffen uns im Saal 2.",
+            audience=RosterFilter(),
+            now=utcnow(),
+            actor=CLI,
+        )
+        tokens["message"] = message.id
+        db.session.commit()
+        db.session.remove()
     return Site(**{**site.__dict__, "series_date": date, "handover": handover, **tokens})
 
 
@@ -343,6 +363,12 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer series date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}",
     "organizer series leave out a date": lambda s: f"/manage/series/{s.pausenhof}/dates/{s.pausenhof_date}/skip",
     "check-in page": lambda s: f"/checkin/{CONFERENCE}",
+    "organizer messages": lambda s: f"/manage/events/{s.conference}/messages",
+    "organizer write a message": lambda s: f"/manage/events/{s.conference}/messages/new",
+    "organizer message": lambda s: f"/manage/events/{s.conference}/messages/{s.message}",
+    "organizer export and print": lambda s: f"/manage/events/{s.conference}/export",
+    "organizer sign-in list": lambda s: f"/manage/events/{s.conference}/sign-in-list",
+    "organizer name badges": lambda s: f"/manage/events/{s.conference}/badges?status=confirmed&status=pending",
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from eventapp.models import AgendaItem, EventStatus, utcnow
+from eventapp.models import AgendaItem, EventMessage, EventStatus, utcnow
 from tests.helpers import csrf_token
 from tests.web.test_auth_views import login
 from tests.web.test_manage_series_views import series_form
@@ -56,6 +56,10 @@ class World:
     agenda_item: int = 0
     #: The organizer's event's slug (the check-in API names events by slug).
     event_slug: str = ""
+    #: A published event with a confirmed registration that no decision cancels (messages, exports, lists).
+    listed: int = 0
+    #: A message to the registrants of ``listed``.
+    message: int = 0
 
 
 @dataclass(frozen=True)
@@ -309,6 +313,28 @@ DECISIONS: dict[tuple[str, str], Decision] = {
         "POST",
         lambda w: {"direction": "up"},
     ),  # fmt: skip
+    # Messages to registrants (Part 5): the POST sends (confirmed) to the one confirmed registrant.
+    ("manage.event_messages", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/messages", organizers(200)),
+    ("manage.new_message", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/messages/new", organizers(200)),
+    ("manage.new_message", "POST"): Decision(
+        lambda w: f"/manage/events/{w.listed}/messages/new",
+        organizers(303),
+        "POST",
+        lambda w: {"subject": "Hinweis", "body": "Bitte Ausweis mitbringen.", "confirmed": "1"},
+    ),
+    ("manage.event_message", "GET"): Decision(
+        lambda w: f"/manage/events/{w.listed}/messages/{w.message}", organizers(200)
+    ),
+    # Exports and printable lists (Part 6): the POST answers with the file itself.
+    ("manage.export_registrations", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/export", organizers(200)),
+    ("manage.export_registrations", "POST"): Decision(
+        lambda w: f"/manage/events/{w.listed}/export",
+        organizers(200),
+        "POST",
+        lambda w: {"columns": "family_name", "file_format": "csv"},
+    ),
+    ("manage.sign_in_list", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/sign-in-list", organizers(200)),
+    ("manage.name_badges", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/badges", organizers(200)),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}
@@ -442,6 +468,10 @@ def world(data) -> World:
         session.add(item)
         series = make.series(organization=menden, slug="pausenhof", title="Pausenhof")
         series_date = make.event(organization=menden, series=series, starts_at=soon, status=EventStatus.DRAFT)
+        listed = make.event(organization=menden, starts_at=soon, status=EventStatus.PUBLISHED)
+        make.registration(listed)
+        message = EventMessage(event_id=listed.id, subject="Hinweis", body="Text", recipients=1)
+        session.add(message)
         session.flush()
         return World(
             menden.id,
@@ -458,6 +488,8 @@ def world(data) -> World:
             series_date=series_date.id,
             agenda_item=item.id,
             event_slug=event.slug,
+            listed=listed.id,
+            message=message.id,
         )
 
 

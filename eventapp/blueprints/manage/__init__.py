@@ -5,6 +5,8 @@ from eventapp.blueprints.manage import (
     certificates,  # noqa: F401 - registers sending the certificates of attendance
     devices,  # noqa: F401 - registers the check-in devices of an event
     events,  # noqa: F401 - registers the event management pages on bp
+    exports,  # noqa: F401 - registers the export and printable list pages on bp
+    messages,  # noqa: F401 - registers the message pages on bp
     questions,  # noqa: F401 - registers the question pages on bp
     registrations,  # noqa: F401 - registers the registration list and its actions on bp
     series,  # noqa: F401 - registers the series pages on bp
