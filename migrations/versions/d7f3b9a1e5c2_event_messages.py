@@ -1,7 +1,7 @@
 """Messages to registrants: the message record and the outbox rows that deliver it (issue 7 Part 5).
 
 Revision ID: d7f3b9a1e5c2
-Revises: c4e6a8f0b2d3
+Revises: e7c1a9d3b5f2
 Create Date: 2026-12-01 16:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7f3b9a1e5c2"
-down_revision = "c4e6a8f0b2d3"
+down_revision = "e7c1a9d3b5f2"
 branch_labels = None
 depends_on = None
 
