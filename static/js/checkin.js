@@ -147,15 +147,82 @@
   }
 
   var codeInput = document.getElementById("scan-code");
+
+  function submitCode(code) {
+    var body = { code: code, nonce: nonce() };
+    if (!deviceToken) { body.event = slug; if (station()) { body.station = station(); } }
+    api("POST", "/api/v1/checkin", body).then(handle).catch(function () { showError(msg("error")); });
+  }
+
   document.getElementById("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var code = codeInput.value.trim();
     codeInput.value = "";
     codeInput.focus();
-    if (!code) { return; }
-    var body = { code: code, nonce: nonce() };
-    if (!deviceToken) { body.event = slug; if (station()) { body.station = station(); } }
-    api("POST", "/api/v1/checkin", body).then(handle).catch(function () { showError(msg("error")); });
+    if (code) { submitCode(code); }
+  });
+
+  /* Camera: the BarcodeDetector API where the browser has it (Chrome on Android, Safari), else the
+     vendored jsQR decoder on canvas frames (Chromium on Linux, Firefox). The same code seen again
+     within a few seconds is the same ticket still in view, not a second scan. */
+  var video = document.getElementById("camera-video");
+  var toggle = document.getElementById("camera-toggle");
+  var cameraStatus = document.getElementById("camera-status");
+  var stream = null;
+  var detector = null;
+  var canvas = document.createElement("canvas");
+  var lastCode = "";
+  var lastAt = 0;
+
+  function found(code) {
+    var now = Date.now();
+    if (code === lastCode && now - lastAt < 4000) { lastAt = now; return; }
+    lastCode = code;
+    lastAt = now;
+    submitCode(code);
+  }
+
+  function decodeFrame() {
+    if (!stream) { return; }
+    if (video.readyState >= 2 && video.videoWidth) {
+      if (detector) {
+        detector.detect(video).then(function (codes) {
+          if (codes.length) { found(codes[0].rawValue); }
+        }).catch(function () { detector = null; });
+      } else if (window.jsQR) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        var context = canvas.getContext("2d", { willReadFrequently: true });
+        context.drawImage(video, 0, 0, canvas.width, canvas.height);
+        var image = context.getImageData(0, 0, canvas.width, canvas.height);
+        var result = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+        if (result && result.data) { found(result.data); }
+      }
+    }
+    window.setTimeout(decodeFrame, 150);
+  }
+
+  function stopCamera() {
+    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
+    stream = null;
+    video.hidden = true;
+    toggle.textContent = toggle.dataset.start;
+  }
+
+  toggle.addEventListener("click", function () {
+    if (stream) { stopCamera(); return; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { cameraStatus.textContent = msg("nocamera"); return; }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (media) {
+      stream = media;
+      video.srcObject = media;
+      video.hidden = false;
+      toggle.textContent = toggle.dataset.stop;
+      cameraStatus.textContent = "";
+      if ("BarcodeDetector" in window) {
+        try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); } catch (e) { detector = null; }
+      }
+      return video.play();
+    }).then(decodeFrame).catch(function () { cameraStatus.textContent = msg("nocamera"); stopCamera(); });
   });
 
   var stationForm = document.getElementById("station-form");
