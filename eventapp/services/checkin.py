@@ -123,6 +123,13 @@ class Outcome:
         return self.attendance.first_at if self.attendance is not None else None
 
 
+class _Unknown:
+    """Marker: the caller has not read the door record."""
+
+
+UNKNOWN = _Unknown()
+
+
 # --- judging ------------------------------------------------------------------------------
 
 
@@ -175,15 +182,18 @@ def record_arrival(
     source: AttendanceSource,
     nonce: str | None = None,
     scanned_at: datetime | None = None,
+    look_first: bool = True,
 ) -> Outcome:
     """Insert the on-site Attendance of an admitted registration, or report the one that won.
 
     The unique index on (registration, mode) decides: a concurrent insert fails inside a
     savepoint and the winner's row is read instead. Nothing is written for a repeat.
+    ``look_first=False`` skips the look for an existing record (the caller just did it).
     """
-    existing = door_record(session, registration)
-    if existing is not None:
-        return Outcome(Result.ALREADY_CHECKED_IN, registration, existing)
+    if look_first:
+        existing = door_record(session, registration)
+        if existing is not None:
+            return Outcome(Result.ALREADY_CHECKED_IN, registration, existing)
     moment = scanned_at or now
     attendance = Attendance(
         registration_id=registration.id,
@@ -227,12 +237,25 @@ def _admit(
     source: AttendanceSource,
     nonce: str | None,
     scanned_at: datetime | None = None,
+    door: Attendance | None | _Unknown = UNKNOWN,
 ) -> Outcome:
+    """Judge and record; ``door`` is the door record when the caller already read it."""
+    if isinstance(door, _Unknown):
+        door = door_record(session, registration)
     verdict = _verdict(registration, event)
     if verdict is not None:
-        return Outcome(verdict, registration, door_record(session, registration))
+        return Outcome(verdict, registration, door)
+    if door is not None:
+        return Outcome(Result.ALREADY_CHECKED_IN, registration, door)
     return record_arrival(
-        session, registration, now=now, scanner=scanner, source=source, nonce=nonce, scanned_at=scanned_at
+        session,
+        registration,
+        now=now,
+        scanner=scanner,
+        source=source,
+        nonce=nonce,
+        scanned_at=scanned_at,
+        look_first=False,
     )
 
 
@@ -254,16 +277,28 @@ def check_in_code(
     except InvalidTicket as error:
         return Outcome(Result.WRONG_EVENT if error.code == Result.WRONG_EVENT else Result.INVALID)
     nonce = (nonce or "")[:MAX_NONCE] or None
-    registration = session.scalar(
-        select(Registration).where(Registration.ticket_id == claims.ticket_id, Registration.event_id == event.id)
-    )
-    if registration is None or claims.serial < registration.ticket_serial:
+    # The registration and its door record in one round trip: a repeat scan needs nothing else.
+    row = session.execute(
+        select(Registration, Attendance)
+        .outerjoin(Attendance, (Attendance.registration_id == Registration.id) & (Attendance.mode == Mode.ON_SITE))
+        .where(Registration.ticket_id == claims.ticket_id, Registration.event_id == event.id)
+    ).first()
+    if row is None or claims.serial < row[0].ticket_serial:
         return Outcome(Result.INVALID)
+    registration, door = row
     seen = _by_nonce(session, scanner, nonce)
     if seen is not None:
         return _replay(seen, registration.id)
     return _admit(
-        session, registration, event, now=now, scanner=scanner, source=source, nonce=nonce, scanned_at=scanned_at
+        session,
+        registration,
+        event,
+        now=now,
+        scanner=scanner,
+        source=source,
+        nonce=nonce,
+        scanned_at=scanned_at,
+        door=door,
     )
 
 
