@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "registration.rejoined": _l("Registered again through the series"),
     "registration.mail_resent": _l("Email sent again by the organizer"),
     "registration.checked_in": _l("Checked in"),
+    "registration.check_in_undone": _l("Check-in undone"),
     "registration.certificate_sent": _l("Certificate of attendance sent"),
 }
 
