@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
@@ -84,6 +84,11 @@ def timetag(value: datetime) -> Markup:
     """``<time datetime="…">14. Januar 2027, 10:00</time>``: a moment in Berlin time, for sentences."""
     label = f"{format_date(value, 'long')}, {format_time(value, 'short')}"
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+def number(value: int | float) -> str:
+    """A count in the reader's convention: ``20.000`` in German, ``20,000`` in English."""
+    return numbers.format_decimal(value, locale=date_locale())
 
 
 # --- text -------------------------------------------------------------------------
@@ -309,4 +314,5 @@ def init_app(app: Flask) -> None:
         iso=iso,
         timetag=timetag,
         paragraphs=paragraphs,
+        number=number,
     )

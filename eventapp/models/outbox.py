@@ -31,6 +31,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
         Index("ix_outbox_message_recipient", "to_address", "event_id", "created_at"),
+        #: An event's mail by state (the event dashboard).
+        Index("ix_outbox_message_event_status", "event_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -369,6 +369,7 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer export and print": lambda s: f"/manage/events/{s.conference}/export",
     "organizer sign-in list": lambda s: f"/manage/events/{s.conference}/sign-in-list",
     "organizer name badges": lambda s: f"/manage/events/{s.conference}/badges?status=confirmed&status=pending",
+    "organizer event dashboard": lambda s: f"/manage/events/{s.conference}/dashboard",
 }
 
 

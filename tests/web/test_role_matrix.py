@@ -335,6 +335,11 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ),
     ("manage.sign_in_list", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/sign-in-list", organizers(200)),
     ("manage.name_badges", "GET"): Decision(lambda w: f"/manage/events/{w.listed}/badges", organizers(200)),
+    # An event's dashboard and the JSON its script polls (issue 8 Part 4): like the event page.
+    ("manage.event_dashboard_page", "GET"): Decision(lambda w: f"/manage/events/{w.event}/dashboard", organizers(200)),
+    ("manage.event_dashboard_json", "GET"): Decision(
+        lambda w: f"/manage/events/{w.event}/dashboard.json", organizers(200)
+    ),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}

@@ -3,6 +3,7 @@
 from eventapp.blueprints.manage import (
     agenda,  # noqa: F401 - registers the agenda pages on bp
     certificates,  # noqa: F401 - registers sending the certificates of attendance
+    dashboard,  # noqa: F401 - registers the event dashboard and its JSON on bp
     devices,  # noqa: F401 - registers the check-in devices of an event
     events,  # noqa: F401 - registers the event management pages on bp
     exports,  # noqa: F401 - registers the export and printable list pages on bp

@@ -66,6 +66,10 @@ MAIL_KIND_LABELS = {
     "handover_offer": _l("Offer to a colleague"),
     "handed_over": _l("Passed on"),
     "certificate": _l("Certificate of attendance"),
+    "confirmed": _l("Confirmation"),
+    "switched": _l("Mode switched"),
+    "reissued": _l("New ticket"),
+    "details_changed": _l("Details corrected"),
 }
 
 MAIL_STATUS_LABELS = {
