@@ -21,13 +21,16 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM := /usr/bin/chromium
 #: Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k registration -x"`.
 PYTEST_ARGS ?=
+#: Extra arguments of bench/run.py, e.g. `make bench BENCH_ARGS="--database postgresql+psycopg://…/bench"`.
+BENCH_ARGS ?=
 
-.PHONY: help run test lint fmt install install-dev translations messages clean
+.PHONY: help run test bench lint fmt install install-dev translations messages clean
 
 help:
 	@echo "make run    set everything up (virtualenv, translations, database, signing key, demo data)"
 	echo "           and serve on http://$(HOST):$(PORT) with the mail worker beside it (Ctrl-C stops both)"
 	echo "make test   lint, then the test suite on SQLite and on PostgreSQL ($(PG_TEST_URL))"
+	echo "make bench  benchmark cases against same-run baselines (bench/; fails over a ceiling)"
 	echo "make lint   ruff check and ruff format --check"
 	echo "make fmt    ruff check --fix and ruff format"
 	echo "make messages  extract messages into the German catalog (eventapp/translations/de)"
@@ -114,6 +117,10 @@ test: install-dev translations lint
 	if [ $$pg = yes ]; then echo "PostgreSQL: $$(summary "$$logs/postgresql")"; fi
 	for note in "$${notes[@]}"; do echo "$$note"; done
 	exit $$failed
+
+# Not part of `make test`: timings are judged here, as ratios to baselines of the same run.
+bench: install-dev
+	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bench.harness import Case, Context  # noqa: E402
 from eventapp import create_app  # noqa: E402
 from eventapp.extensions import db  # noqa: E402
 from eventapp.models import (  # noqa: E402
@@ -148,6 +149,48 @@ def plan(statement) -> str:
     return "\n".join("    " + " ".join(str(part) for part in row) for row in rows)
 
 
+def list_calls(session, event: Event, rows: int) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
+    """What the list page asks of ``services.roster`` for an event of ``rows`` registrations, by name."""
+    last = -(-rows // 50)
+    return {
+        "first page (50 rows + count)": lambda: roster_page(session, event, RosterFilter(), page=1),
+        f"last page ({last})": lambda: roster_page(session, event, RosterFilter(), page=last),
+        "search 'müller1' (names, email, org)": lambda: roster_page(
+            session, event, RosterFilter(search="müller1"), page=1
+        ),
+        "search 'sauerland' (organization)": lambda: roster_page(
+            session, event, RosterFilter(search="sauerland"), page=1
+        ),
+        "filter waitlisted, on site, not checked in": lambda: roster_page(
+            session,
+            event,
+            RosterFilter(statuses=(RegistrationStatus.WAITLISTED,), mode=Mode.ON_SITE, checked_in=False),
+            page=1,
+        ),
+        "figures above the list": lambda: roster_summary(session, event),
+    }
+
+
+def cases(ctx: Context) -> list[Case]:
+    """The list's cases for ``make bench`` (bench/run.py), on its data, against one pass over the
+    event's rows; plus the list page itself through the signed-in client (issue 11's target)."""
+    event = ctx.session.get(Event, ctx.ids["event"])
+    rows = ctx.ids["registrations"]
+    # A search reads every row of the event (a substring match uses no index): more headroom.
+    result = [
+        Case(f"roster: {name}", call, baseline="rows", ceiling=25.0 if name.startswith("search") else 6.0)
+        for name, call in list_calls(ctx.session, event, rows).items()
+    ]
+
+    def page() -> object:
+        response = ctx.client.get(f"/manage/events/{event.id}/registrations")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    result.append(Case("registration list page (HTML)", page, baseline="rows", ceiling=15.0, target_ms=150))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
@@ -168,27 +211,13 @@ def main() -> None:
             )
             event = db.session.get(Event, event_id)
             last = -(-args.rows // 50)
-            cases: dict[str, Callable[[], object]] = {
+            calls: dict[str, Callable[[], object]] = {
                 "baseline: registration by primary key": lambda: db.session.scalar(
                     select(Registration.family_name).where(Registration.id == 4242)
                 ),
-                "first page (50 rows + count)": lambda: roster_page(db.session, event, RosterFilter(), page=1),
-                f"last page ({last})": lambda: roster_page(db.session, event, RosterFilter(), page=last),
-                "search 'müller1' (names, email, org)": lambda: roster_page(
-                    db.session, event, RosterFilter(search="müller1"), page=1
-                ),
-                "search 'sauerland' (organization)": lambda: roster_page(
-                    db.session, event, RosterFilter(search="sauerland"), page=1
-                ),
-                "filter waitlisted, on site, not checked in": lambda: roster_page(
-                    db.session,
-                    event,
-                    RosterFilter(statuses=(RegistrationStatus.WAITLISTED,), mode=Mode.ON_SITE, checked_in=False),
-                    page=1,
-                ),
-                "figures above the list": lambda: roster_summary(db.session, event),
+                **list_calls(db.session, event, args.rows),
             }
-            results = {name: timed(call, args.repeat) for name, call in cases.items()}
+            results = {name: timed(call, args.repeat) for name, call in calls.items()}
             base = results["baseline: registration by primary key"]
             print(f"\n{'case':48} {'median':>10} {'× baseline':>12}")
             for name, ms in results.items():
