@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -103,3 +104,16 @@ def test_another_organizations_dashboard_is_refused(client, world):
     assert client.get(f"/manage/events/{world['event']}/dashboard").status_code == 403
     assert client.get(f"/manage/events/{world['event']}/dashboard.json").status_code == 403
     assert client.get("/manage/events/999999/dashboard.json").status_code == 404
+
+
+def test_a_chart_over_several_days_names_the_dates(client, world, data):
+    with data() as (session, make):
+        from eventapp.models import Event
+
+        event = session.get(Event, world["event"])
+        early = make.registration(event, mode=Mode.ON_SITE)
+        attend(session, early, Mode.ON_SITE, STARTS - timedelta(days=2))  # a test scan two days before
+    login(client, "orga@menden.de")
+    rows = client.get(f"/manage/events/{world['event']}/dashboard.json?lang=de").get_json()["chart_rows"]
+    assert rows[0]["time"].startswith("16.03.27")
+    assert rows[0]["on_site"] == 1

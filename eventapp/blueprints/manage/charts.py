@@ -7,14 +7,16 @@ geometry so that static/js/dashboard.js can redraw the bars without knowing any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from eventapp.services.dashboard import Bucket
-from eventapp.templating import format_time
+from eventapp.templating import format_datetime, format_time
 
 WIDTH = 720
 HEIGHT = 260
@@ -71,6 +73,17 @@ def _scale_top(peak: int) -> int:
         step *= 10
 
 
+def time_label(buckets: list[Bucket], minutes: int) -> Callable[[datetime], str]:
+    """How the chart names a moment: the time of day, with the date when the chart spans several
+    days in Berlin (arrivals recorded days before the event widen it)."""
+    if buckets:
+        first = to_user_timezone(buckets[0].starts_at).date()
+        last = to_user_timezone(buckets[-1].starts_at + timedelta(minutes=minutes) - timedelta(seconds=1)).date()
+        if first != last:
+            return lambda moment: format_datetime(moment, "short")
+    return lambda moment: format_time(moment, "short")
+
+
 def arrivals_chart(buckets: list[Bucket], minutes: int) -> Chart:
     """Stacked bars (on site below, online above) for each bucket, with value and time ticks."""
     plot_width = WIDTH - LEFT - RIGHT
@@ -82,10 +95,11 @@ def arrivals_chart(buckets: list[Bucket], minutes: int) -> Chart:
     bars: list[Bar] = []
     x_ticks: list[Tick] = []
     label_every = -(-len(buckets) // MAX_LABELS) or 1
+    label = time_label(buckets, minutes)
     for index, bucket in enumerate(buckets):
         x = LEFT + index * slot
         ends = bucket.starts_at + timedelta(minutes=minutes)
-        span = f"{format_time(bucket.starts_at, 'short')}–{format_time(ends, 'short')}"
+        span = f"{label(bucket.starts_at)}–{label(ends)}"
         title = _(
             "%(span)s: %(on_site)d arrived on site, %(online)d joined online",
             span=span,
@@ -101,6 +115,6 @@ def arrivals_chart(buckets: list[Bucket], minutes: int) -> Chart:
                     Bar(round(x + gap / 2, 2), round(y, 2), round(slot - gap, 2), round(height, 2), mode, title)
                 )
         if index % label_every == 0:
-            x_ticks.append(Tick(round(x, 2), format_time(bucket.starts_at, "short")))
+            x_ticks.append(Tick(round(x, 2), label(bucket.starts_at)))
     y_ticks = [Tick(round(baseline - plot_height * value / top, 2), str(value)) for value in (0, top // 2, top)]
     return Chart(WIDTH, HEIGHT, bars, y_ticks, x_ticks, baseline, LEFT, WIDTH - RIGHT)

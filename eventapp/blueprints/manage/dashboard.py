@@ -13,14 +13,13 @@ from flask import jsonify, render_template
 from flask.wrappers import Response
 from flask_babel import lazy_gettext as _l
 
-from eventapp.blueprints.manage.charts import arrivals_chart
+from eventapp.blueprints.manage.charts import arrivals_chart, time_label
 from eventapp.blueprints.manage.events import load_event
 from eventapp.blueprints.manage.roster_labels import MAIL_KIND_LABELS
 from eventapp.blueprints.manage.routes import bp
 from eventapp.extensions import db
 from eventapp.models import Mode, OutboxStatus, RegistrationStatus, utcnow
 from eventapp.services.dashboard import OUTBOX_STATES, Dashboard, event_dashboard
-from eventapp.templating import format_time
 
 #: Outbox states as organizers read them.
 OUTBOX_LABELS = {
@@ -50,6 +49,7 @@ POLL_INTERVAL_MS = 5000
 
 def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
     """The figures the page shows, keyed as its ``data-figure`` attributes name them."""
+    label = time_label(dashboard.timeline, dashboard.bucket_minutes)
     modes = {}
     for mode, figures in dashboard.modes.items():
         modes[mode.value] = {
@@ -74,7 +74,7 @@ def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
         "outbox_problems": len(dashboard.outbox_problems),
         "chart": arrivals_chart(dashboard.timeline, dashboard.bucket_minutes).as_json(),
         "chart_rows": [
-            {"time": format_time(bucket.starts_at, "short"), "on_site": bucket.on_site, "online": bucket.online}
+            {"time": label(bucket.starts_at), "on_site": bucket.on_site, "online": bucket.online}
             for bucket in dashboard.timeline
             if bucket.total
         ],
@@ -91,6 +91,7 @@ def event_dashboard_page(event_id: int) -> str:
         event=event,
         dashboard=dashboard,
         chart=arrivals_chart(dashboard.timeline, dashboard.bucket_minutes),
+        time_label=time_label(dashboard.timeline, dashboard.bucket_minutes),
         Mode=Mode,
         Status=RegistrationStatus,
         Outbox=OutboxStatus,
