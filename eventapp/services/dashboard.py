@@ -30,7 +30,7 @@ from eventapp.models import (
     Registration,
     RegistrationStatus,
 )
-from eventapp.services import capacity
+from eventapp.services import capacity, join
 
 #: Width of the chart's buckets. Europe/Berlin is a whole number of hours from UTC, so
 #: quarter hours counted in UTC are the Berlin quarter hours too (also across DST).
@@ -153,7 +153,7 @@ class Dashboard:
     @property
     def missing_join_link(self) -> bool:
         """An online part without a meeting or stream link: attendees are told "the link follows"."""
-        return Mode.ONLINE in self.event.modes and not (self.event.join_url or self.event.livestream_url)
+        return Mode.ONLINE in self.event.modes and join.meeting_url(self.event) is None
 
     @property
     def arrived_on_site(self) -> int:
