@@ -370,6 +370,8 @@ SIGNED_IN_PAGES: dict[str, Callable[[Site], str]] = {
     "organizer sign-in list": lambda s: f"/manage/events/{s.conference}/sign-in-list",
     "organizer name badges": lambda s: f"/manage/events/{s.conference}/badges?status=confirmed&status=pending",
     "organizer event dashboard": lambda s: f"/manage/events/{s.conference}/dashboard",
+    "organizer programme report": lambda s: "/manage/reports",
+    "organizer programme report, wrong period": lambda s: "/manage/reports?start=2026-04-01&end=2026-03-01",
 }
 
 

@@ -340,6 +340,13 @@ DECISIONS: dict[tuple[str, str], Decision] = {
     ("manage.event_dashboard_json", "GET"): Decision(
         lambda w: f"/manage/events/{w.event}/dashboard.json", organizers(200)
     ),
+    # The programme report (issue 8 Part 7): every organizer sees their own organizations' figures.
+    ("manage.reports", "GET"): Decision(
+        lambda w: "/manage/reports", signed_in(staff=403, other_organizer=200, organizer=200, admin=200)
+    ),
+    ("manage.export_report", "GET"): Decision(
+        lambda w: "/manage/reports/export.csv", signed_in(staff=403, other_organizer=200, organizer=200, admin=200)
+    ),
     ("manage.cancel_event", "GET"): Decision(lambda w: f"/manage/events/{w.event}/cancel", organizers(200)),
     ("manage.cancel_event", "POST"): Decision(
         lambda w: f"/manage/events/{w.event}/cancel", organizers(303), "POST", lambda w: {"confirm": "y"}

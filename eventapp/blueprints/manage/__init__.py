@@ -10,6 +10,7 @@ from eventapp.blueprints.manage import (
     messages,  # noqa: F401 - registers the message pages on bp
     questions,  # noqa: F401 - registers the question pages on bp
     registrations,  # noqa: F401 - registers the registration list and its actions on bp
+    reports,  # noqa: F401 - registers the programme report and its export on bp
     series,  # noqa: F401 - registers the series pages on bp
     staff,  # noqa: F401 - registers the check-in staff assignment on bp
 )
