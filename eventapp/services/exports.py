@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventapp.models import Attendance, Event, Question, Registration
+from eventapp.models import Attendance, Event, Mode, Question, Registration
 from eventapp.services import audit
 from eventapp.services.audit import Actor
 from eventapp.services.errors import ValidationError
@@ -39,6 +39,7 @@ DETAIL_COLUMNS = (
     "registered_at",
     "confirmed_at",
     "checked_in",
+    "join_link",
 )
 #: What an export holds when nothing else is chosen.
 DEFAULT_COLUMNS = ("given_name", "family_name", "email", "organization", "mode", "status")
@@ -59,8 +60,10 @@ class Column:
 
 
 def columns_of(event: Event) -> list[Column]:
-    """Every column an export of ``event`` can have: the details, then the questions in form order."""
-    return [Column(key) for key in DETAIL_COLUMNS] + [Column(ANSWER + q.key, q) for q in event.questions]
+    """Every column an export of ``event`` can have: the details (the personal join link only where
+    the event is online in part), then the questions in form order."""
+    details = [key for key in DETAIL_COLUMNS if key != "join_link" or event.offers(Mode.ONLINE)]
+    return [Column(key) for key in details] + [Column(ANSWER + q.key, q) for q in event.questions]
 
 
 def filter_detail(flt: RosterFilter) -> dict[str, Any]:
@@ -99,6 +102,10 @@ class Export:
             return registration.created_at
         if column.key == "checked_in":
             return registration.id in self.checked_in
+        if column.key == "join_link":
+            # The token of the person's own /j/ link while it works — never the meeting URL
+            # (DESIGN §3 "Privacy"); the web layer makes the link of it.
+            return registration.join_token if registration.joins_online else None
         return getattr(registration, column.key)
 
 

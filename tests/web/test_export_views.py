@@ -31,6 +31,7 @@ def world(data):
             starts_at=soon,
             venue="Zukunfts.Werk.Stadt",
             address="Unnaer Straße 1, 58706 Menden",
+            join_url="https://meet.example/zukunftswerkstadt",
         )
         make.question(event, key="diaet", label="Ernährung", sensitive=True, position=1)
         make.question(
@@ -51,7 +52,9 @@ def world(data):
             organization="Stadt Lüdenscheid",
             answers={"diaet": "vegan", "stand": "synagoge", "foto": True},
         )
-        make.registration(event, given_name="Olga", family_name="Online", mode=Mode.ONLINE)
+        make.registration(
+            event, given_name="Olga", family_name="Online", mode=Mode.ONLINE, join_token="olgas-join-token"
+        )
         make.registration(event, given_name="Wanda", family_name="Warte", status=RegistrationStatus.WAITLISTED)
         other = make.event(organization=olpe, starts_at=soon)
         make.user(email="orga@menden.de", role="organizer", organizations=[menden])
@@ -146,12 +149,37 @@ def test_sensitive_answers_only_when_ticked_and_every_export_is_audited(client, 
     assert second["rows"] == 6 and second["filter"] == {"mode": "on_site"}
 
 
+def test_an_export_may_carry_each_persons_join_link_and_never_the_meeting_url(client, world, data):
+    login(client, "orga@menden.de")
+
+    response = export(client, world["event"], group="status=confirmed", columns=["family_name", "join_link"])
+
+    rows = read_csv(response)
+    assert rows[0] == ["Nachname", "Persönlicher Teilnahme-Link"]
+    links = {row[0]: row[1] for row in rows[1:]}
+    assert links["Online"] == "http://localhost/j/olgas-join-token"
+    assert links["Größe"] == "", "an on-site seat has no join link"
+    assert "meet.example" not in response.data.decode("utf-8-sig")
+    assert audit_entries(data)[-1]["columns"] == ["family_name", "join_link"]
+
+
+def test_an_on_site_event_offers_no_join_link_column(data):
+    from eventapp.models import EventAttendance
+    from eventapp.services import exports
+
+    with data() as (session, make):
+        event = make.event(attendance=EventAttendance.ON_SITE)
+        assert "join_link" not in [column.key for column in exports.columns_of(event)]
+        hybrid = make.event()
+        assert "join_link" in [column.key for column in exports.columns_of(hybrid)]
+
+
 def test_the_export_page_offers_the_columns_and_the_sensitive_box(client, world):
     login(client, "orga@menden.de")
     page = client.get(f"/manage/events/{world['event']}/export?lang=de&status=waitlisted&mode=on_site")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert '<input checked id="columns-10" name="columns" type="checkbox" value="answer:stand">' in body
+    assert '<input checked id="columns-11" name="columns" type="checkbox" value="answer:stand">' in body
     assert 'value="answer:diaet"' not in body, "sensitive answers only through their own box"
     assert 'name="include_sensitive"' in body and "Ernährung" in text(page)
     assert "error-summary" not in body, "an untouched form shows no errors"

@@ -32,6 +32,7 @@ from eventapp.security import current_actor
 from eventapp.services import exports, spreadsheets
 from eventapp.services.errors import ValidationError
 from eventapp.services.roster import roster_count, roster_select
+from eventapp.urls import external_url
 
 #: Column headers of the registrant's own details.
 DETAIL_LABELS = {
@@ -45,6 +46,7 @@ DETAIL_LABELS = {
     "registered_at": _l("Registered at"),
     "confirmed_at": _l("Confirmed at"),
     "checked_in": _l("Checked in"),
+    "join_link": _l("Personal join link"),
 }
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -81,6 +83,8 @@ def cell(column: exports.Column, value: Any) -> str | None:
         return _answer(column.question, value)
     if value is None:
         return None
+    if column.key == "join_link":
+        return external_url("join.page", token=value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, RegistrationStatus):
