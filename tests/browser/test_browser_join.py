@@ -1,4 +1,5 @@
-"""Erika registers online, opens her join link too early, and later joins the meeting (DESIGN §3, §5 /j/<token>).
+"""Erika registers online, opens her join link too early, and later joins the meeting (DESIGN §3, §5 /j/<token>);
+the organizer's dashboard then counts one online join (issue 8, "Tests that must exist").
 
 The "meeting" is a second local HTTP server (there is no internet here). Chromium applies the
 join page's ``form-action`` to the 303 after the button's POST, so this proves the redirect
@@ -22,7 +23,7 @@ from eventapp.mail import build_message
 from eventapp.models import Attendance, AttendanceSource, EventAttendance, Mode, OutboxMessage, utcnow
 from tests.browser.conftest import serving
 from tests.browser.labels import CONFIRM, EMAIL, FAMILY_NAME, GIVEN_NAME, PRIVACY, REGISTER
-from tests.factories import Factories
+from tests.factories import PASSWORD, Factories
 
 
 def meeting_room(environ: dict, start_response) -> list[bytes]:
@@ -58,7 +59,11 @@ def test_an_online_attendee_joins_the_meeting_through_her_link(app, page, shot, 
     room = f"{meeting}/smart-cities-austausch"
     starts = (utcnow() + timedelta(days=14)).replace(microsecond=0)
     with app.app_context():
-        event = Factories(db.session).event(
+        make = Factories(db.session)
+        agency = make.organization(slug="suedwestfalen-agentur", name="Südwestfalen Agentur")
+        make.user(email="orga@agentur.example", role="organizer", organizations=[agency])
+        event = make.event(
+            organization=agency,
             slug="smart-cities-austausch",
             title="Smart Cities: Austausch",
             format="austausch",
@@ -71,7 +76,7 @@ def test_an_online_attendee_joins_the_meeting_through_her_link(app, page, shot, 
             capacity_online=60,
             join_url=room,
         )
-        slug = event.slug
+        slug, event_id = event.slug, event.id
         db.session.commit()
         db.session.remove()
 
@@ -116,3 +121,15 @@ def test_an_online_attendee_joins_the_meeting_through_her_link(app, page, shot, 
         assert (record.mode, record.source) == (Mode.ONLINE, AttendanceSource.JOIN_LINK)
         assert record.first_at == record.last_at == starts - timedelta(minutes=10)
         db.session.remove()
+
+    # The organizer signs in (another browser session) and sees the join on the event's dashboard.
+    organizer = page.context.browser.new_context(base_url=live_server, locale="de-DE")
+    tab = organizer.new_page()
+    tab.goto("/login")
+    tab.get_by_label(re.compile("E-Mail-Adresse")).fill("orga@agentur.example")
+    tab.get_by_label(re.compile("^Passwort")).fill(PASSWORD)
+    tab.get_by_role("button", name="Anmelden").click()
+    tab.wait_for_url(re.compile(r"/manage/$"))
+    tab.goto(f"/manage/events/{event_id}/dashboard")
+    expect(tab.locator('dd [data-figure="joined_online"]')).to_have_text("1")
+    organizer.close()
