@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 
-from eventapp.blueprints.manage.event_forms import QUESTION_KINDS, QuestionForm
+from eventapp.blueprints.manage.content_forms import QUESTION_KINDS, QuestionForm
 from eventapp.blueprints.manage.events import load_event
 from eventapp.blueprints.manage.routes import bp
 from eventapp.extensions import db
