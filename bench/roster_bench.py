@@ -17,115 +17,28 @@ The database is emptied and filled: never point it at one you need.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
+from bench import generate  # noqa: E402
 from bench.harness import Case, Context  # noqa: E402
 from eventapp import create_app  # noqa: E402
 from eventapp.extensions import db  # noqa: E402
 from eventapp.models import (  # noqa: E402
-    Attendance,
-    AttendanceSource,
     Event,
-    EventAttendance,
-    EventStatus,
     Mode,
-    Organization,
-    Person,
     Registration,
     RegistrationStatus,
 )
 from eventapp.services.roster import RosterFilter, page_ids_select, roster_page, roster_summary  # noqa: E402
-
-FAMILY = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann"]
-GIVEN = ["Anna", "Jonas", "Erika", "Max", "Lena", "Paul", "Mia", "Felix", "Sophie", "Lukas", "Emma", "Leon"]
-ORGS = ["Stadt Menden", "Stadt Olpe", "Stadt Soest", "IT Sauerland GmbH", "Radverein Arnsberg", "Sparkasse", ""]
-
-
-def fill(rows: int, seed: int = 7) -> int:
-    """Two events of ``rows`` registrations each; returns the id of the first."""
-    rng = random.Random(seed)
-    start = datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
-    org = Organization(slug="bench", name="Bench", contact_email="bench@example.org")
-    db.session.add(org)
-    db.session.flush()
-    events = []
-    for n in range(2):
-        event = Event(
-            slug=f"bench-{n}",
-            title=f"Bench {n}",
-            format="konferenz",
-            attendance=EventAttendance.HYBRID,
-            starts_at=start,
-            ends_at=start + timedelta(hours=6),
-            capacity_on_site=rows // 2,
-            capacity_online=None,
-            status=EventStatus.PUBLISHED,
-            organization_id=org.id,
-        )
-        db.session.add(event)
-        events.append(event)
-    db.session.flush()
-    statuses = [RegistrationStatus.CONFIRMED] * 8 + [RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED]
-    person_rows, registration_rows = [], []
-    for n, event in enumerate(events):
-        for i in range(rows):
-            pid = n * rows + i + 1
-            person_rows.append(
-                {
-                    "id": pid,
-                    "email": f"p{pid}@example.org",
-                    "language": "de",
-                    "feed_token": f"t{pid}",
-                    "created_at": start,
-                }
-            )
-            registration_rows.append(
-                {
-                    "event_id": event.id,
-                    "person_id": pid,
-                    "given_name": rng.choice(GIVEN),
-                    "family_name": f"{rng.choice(FAMILY)}{rng.randint(1, 400)}",
-                    "organization": rng.choice(ORGS),
-                    "mode": Mode.ON_SITE if i % 3 else Mode.ONLINE,
-                    "status": rng.choice(statuses),
-                    "email_confirmed_at": start - timedelta(days=3),
-                    "manage_token": f"m{pid}",
-                    "answers": {},
-                    "created_at": start - timedelta(days=30, minutes=i),
-                    "updated_at": start - timedelta(days=30, minutes=i),
-                }
-            )
-    for chunk in range(0, len(person_rows), 5000):
-        db.session.execute(insert(Person), person_rows[chunk : chunk + 5000])
-        db.session.execute(insert(Registration), registration_rows[chunk : chunk + 5000])
-    first = events[0].id
-    arrived = db.session.scalars(
-        select(Registration.id).where(Registration.event_id == first).order_by(Registration.id).limit(rows // 4)
-    ).all()
-    db.session.execute(
-        insert(Attendance),
-        [
-            {"registration_id": rid, "event_id": first, "mode": Mode.ON_SITE, "source": AttendanceSource.QR}
-            for rid in arrived
-        ],
-    )
-    db.session.commit()
-    dialect = db.session.get_bind().dialect.name
-    db.session.execute(text("ANALYZE"))
-    if dialect == "postgresql":
-        db.session.commit()
-    return first
 
 
 def timed(call: Callable[[], object], repeat: int) -> float:
@@ -204,7 +117,7 @@ def main() -> None:
             db.drop_all()
             db.create_all()
             started = time.perf_counter()
-            event_id = fill(args.rows)
+            event_id = generate.fill(db.session, registrations=args.rows)["event"]
             print(
                 f"{db.engine.dialect.name}: 2 events × {args.rows} registrations"
                 f" in {time.perf_counter() - started:.1f} s"
